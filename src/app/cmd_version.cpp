@@ -1,0 +1,18 @@
+// lowspec version: the version and the build's git commit.
+#include <cstdio>
+
+#include "app/command.h"
+#include "core/cpu_features.h"
+
+namespace lowspec::app {
+namespace {
+CommandRegistrar reg{{"version", "Print the version, git commit and CPU features in use",
+                      [](CLI::App&) -> std::function<int()> {
+                        return [] {
+                          std::printf("lowspec %s (%s)\ncpu: %s\n", LOWSPEC_VERSION, LOWSPEC_GIT,
+                                      cpu_features().summary().c_str());
+                          return 0;
+                        };
+                      }}};
+}  // namespace
+}  // namespace lowspec::app

@@ -1,0 +1,21 @@
+// What the CPU can do, detected once at run time. Kernels dispatch on this, so a CPU without a
+// feature gets the next path, never an illegal instruction.
+#pragma once
+#include <string>
+
+namespace lowspec {
+
+struct CpuFeatures {
+  bool sse42 = false, avx = false, avx2 = false, fma = false, f16c = false;
+  bool avx512f = false, avx512bw = false, avx512vl = false, avx512vnni = false, avx512bf16 = false;
+  bool avxvnni = false;
+  bool neon = false, dotprod = false;
+  std::string model_name;  // "AMD EPYC 9R14" etc.
+
+  std::string summary() const;  // "AVX2 FMA F16C AVX512F ..."
+};
+
+// Detected once; LOWSPEC_ISA=scalar|avx2|avx512 caps it (for testing the fallbacks).
+const CpuFeatures& cpu_features();
+
+}  // namespace lowspec

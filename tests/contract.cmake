@@ -1,0 +1,1 @@
+# Contract checks wired to ../shared/tools (see its README). One line per checked command.
