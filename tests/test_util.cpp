@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace lowspec::testing {
+namespace lowspec::test {
 
 int run_lowspec(const std::string& args, std::string* out, std::string* err) {
   TempDir dir;
@@ -25,4 +25,4 @@ int run_lowspec(const std::string& args, std::string* out, std::string* err) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-}  // namespace lowspec::testing
+}  // namespace lowspec::test

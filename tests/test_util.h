@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <string>
 
-namespace lowspec::testing {
+namespace lowspec::test {
 
 // Path of a file under ../shared/fixtures. A missing fixture skips the test on a developer's
 // machine but fails it under CI=true, so CI never passes by skipping.
@@ -22,8 +22,8 @@ inline bool in_ci() {
 
 #define LOWSPEC_REQUIRE_FIXTURE(rel)                                                 \
   do {                                                                              \
-    if (!std::filesystem::exists(::lowspec::testing::fixture(rel))) {               \
-      if (::lowspec::testing::in_ci()) FAIL() << "missing fixture " << (rel);       \
+    if (!std::filesystem::exists(::lowspec::test::fixture(rel))) {               \
+      if (::lowspec::test::in_ci()) FAIL() << "missing fixture " << (rel);       \
       GTEST_SKIP() << "fixture not present: " << (rel);                            \
     }                                                                               \
   } while (0)
@@ -50,4 +50,4 @@ class TempDir {
 // Runs the built lowspec with arguments; returns exit status, fills out/err.
 int run_lowspec(const std::string& args, std::string* out = nullptr, std::string* err = nullptr);
 
-}  // namespace lowspec::testing
+}  // namespace lowspec::test
