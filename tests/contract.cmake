@@ -1,1 +1,2 @@
 # Contract checks wired to ../shared/tools (see its README). One line per checked command.
+lowspec_contract(metrics ${Python3_EXECUTABLE} ${LOWSPEC_TOOLS}/check_metrics.py ${LS} ${LOWSPEC_FIXTURES}/metrics)
