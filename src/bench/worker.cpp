@@ -1,0 +1,148 @@
+#include "bench/worker.h"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <random>
+
+#include "bench/stats.h"
+#include "core/cpu_features.h"
+#include "core/error.h"
+#include "core/process_memory.h"
+#include "core/thread_pool.h"
+#include "models/decoder.h"
+
+namespace lowspec {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+Json machine_json(int threads) {
+  utsname u{};
+  uname(&u);
+  const CpuFeatures& f = cpu_features();
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return Json{{"cpu_model", f.model_name},
+              {"cpu_features", f.summary()},
+              {"logical_cores", sysconf(_SC_NPROCESSORS_ONLN)},
+              {"physical_cores", physical_cores()},
+              {"ram_bytes", static_cast<uint64_t>(pages) * static_cast<uint64_t>(page)},
+              {"os", cat(u.sysname, " ", u.release, " ", u.machine)},
+              {"threads", threads},
+              {"lowspec_version", LOWSPEC_VERSION},
+              {"git_commit", LOWSPEC_GIT}};
+}
+
+int64_t argmax(const float* x, int64_t n) {
+  int64_t best = 0;
+  for (int64_t i = 1; i < n; ++i)
+    if (x[i] > x[best]) best = i;
+  return best;
+}
+
+// Bytes of weights a decode step reads: every matrix once, the lm_head included; the embedding
+// table only when it doubles as the lm_head (a look-up reads one row).
+uint64_t decode_weight_bytes(const ModelConfig& c, const HfWeights& w) {
+  uint64_t total = 0;
+  for (const auto* e : w.entries()) {
+    bool embedding = e->name.find("embed_tokens") != std::string::npos;
+    if (!embedding || c.tie_word_embeddings) total += e->nbytes;
+  }
+  return total;
+}
+
+// Decoder speed: prefill `prompt_tokens` random ids, then decode `gen_tokens` greedily, per row
+// of the batch; warm-up runs first, then the timed repetitions.
+Json decoder_speed(const BenchConfig& cfg) {
+  if (cfg.weight_format != "file" && cfg.weight_format != "f32" && cfg.weight_format != "f16" &&
+      cfg.weight_format != "bf16")
+    throw Error(cat("weight format ", cfg.weight_format, " is not available yet for decoders"));
+  auto t_load = Clock::now();
+  Decoder dec(cfg.model.path);
+  const ModelConfig& c = dec.config();
+  ThreadPool pool(cfg.threads);
+  const int64_t B = cfg.batch, P = cfg.prompt_tokens, G = cfg.gen_tokens;
+  DecoderState state(c, B, P + G, P, cfg.threads);
+  double load_ms = ms_since(t_load);
+
+  std::mt19937_64 rng(42);
+  std::uniform_int_distribution<int64_t> token(3, c.vocab_size - 1);
+  std::vector<int64_t> prompt(static_cast<size_t>(B * P)), positions(static_cast<size_t>(B * P));
+  for (auto& id : prompt) id = token(rng);
+  for (int64_t i = 0; i < B * P; ++i) positions[i] = i % P;
+  std::vector<float> logits(static_cast<size_t>(B * c.vocab_size));
+  std::vector<int64_t> next(static_cast<size_t>(B)), next_pos(static_cast<size_t>(B));
+
+  std::vector<double> prefill_ms, decode_ms;
+  double ttft_ms = 0;
+  for (int rep = 0; rep < cfg.warmup + cfg.repetitions; ++rep) {
+    const bool timed = rep >= cfg.warmup;
+    state.reset();
+    auto t0 = Clock::now();
+    dec.forward(state, {P, prompt.data(), positions.data(), nullptr, nullptr}, pool);
+    for (int64_t b = 0; b < B; ++b)
+      dec.logits(state.hidden() + ((b + 1) * P - 1) * c.hidden_size, 1,
+                 logits.data() + b * c.vocab_size, pool);
+    double prefill = ms_since(t0);
+    if (rep == 0) ttft_ms = load_ms + prefill;
+    if (timed) prefill_ms.push_back(prefill / static_cast<double>(P));
+    for (int64_t g = 1; g < G; ++g) {
+      for (int64_t b = 0; b < B; ++b) {
+        next[b] = argmax(logits.data() + b * c.vocab_size, c.vocab_size);
+        next_pos[b] = P + g - 1;
+      }
+      auto t1 = Clock::now();
+      dec.forward(state, {1, next.data(), next_pos.data(), nullptr, nullptr}, pool);
+      dec.logits(state.hidden(), B, logits.data(), pool);
+      if (timed) decode_ms.push_back(ms_since(t1));
+    }
+  }
+  HfWeights weights(cfg.model.path);
+  SampleStats decode = sample_stats(decode_ms);
+  uint64_t bytes = decode_weight_bytes(c, weights);
+  ProcessMemory mem = process_memory();
+  Json r{{"kind", "decoder"},
+         {"family", family_name(c.family)},
+         {"parameters", count_parameters(c)},
+         {"load_ms", load_ms},
+         {"ttft_ms", ttft_ms},
+         {"prefill_ms_per_token", sample_stats(prefill_ms).to_json()},
+         {"decode_ms_per_token", decode.to_json()},
+         {"decode_tokens_per_s", decode.mean > 0 ? 1000.0 * static_cast<double>(B) / decode.mean : 0.0},
+         {"prefill_tokens_per_s",
+          sample_stats(prefill_ms).mean > 0 ? 1000.0 / sample_stats(prefill_ms).mean : 0.0},
+         {"weight_bytes", weights.file_bytes()},
+         {"decode_bytes_per_token", bytes},
+         {"decode_gb_per_s", decode.p50 > 0 ? static_cast<double>(bytes) / (decode.p50 * 1e6) : 0.0},
+         {"kv_cache_and_scratch_bytes", state.bytes()},
+         {"rss_file_bytes", mem.rss_file_bytes},
+         {"rss_anon_bytes", mem.rss_anon_bytes},
+         {"self_peak_rss_bytes", mem.peak_rss_bytes}};
+  return r;
+}
+
+}  // namespace
+
+Json run_bench_worker(const BenchConfig& cfg) {
+  if (cfg.threads < 1 || cfg.batch < 1 || cfg.prompt_tokens < 1)
+    throw Error("bench spec: threads, batch and prompt_tokens must be >= 1");
+  Json r;
+  if (cfg.task == "speed") {
+    ModelConfig c = load_model_config(cfg.model.path);
+    if (!is_decoder(c.family))
+      throw Error(cfg.model.path, "encoder benchmarks are not wired into lowspec bench yet");
+    r = decoder_speed(cfg);
+  } else {
+    throw Error(cat("task \"", cfg.task, "\" is not wired into lowspec bench yet"));
+  }
+  r["machine"] = machine_json(cfg.threads);
+  r["synthetic_weights"] = cfg.model.synthetic;
+  return r;
+}
+
+}  // namespace lowspec
