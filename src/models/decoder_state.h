@@ -1,0 +1,47 @@
+// What a decoder needs to run one batch of sequences: the KV cache, preallocated in float32 for
+// max_context slots per row, and the scratch for one step of up to max_step_tokens new tokens per
+// row. Everything is allocated here, once; the token loop allocates nothing.
+#pragma once
+#include <cstdint>
+
+#include "core/aligned_buffer.h"
+#include "formats/model_config.h"
+
+namespace lowspec {
+
+struct DecoderState {
+  DecoderState(const ModelConfig& c, int64_t batch, int64_t max_context, int64_t max_step_tokens,
+               int threads);
+
+  // Forgets the cached sequence (the buffers stay).
+  void reset() { length = 0; }
+  // Slot 0 of one kv head's cache of one row: [max_context, head_dim].
+  float* keys(int64_t layer, int64_t row, int64_t kv_head) { return k_cache.data() + offset(layer, row, kv_head); }
+  float* values(int64_t layer, int64_t row, int64_t kv_head) { return v_cache.data() + offset(layer, row, kv_head); }
+  // Final-norm output of the last step, [batch * tokens, H] (what the lm_head sees).
+  const float* hidden() const { return xn.data(); }
+  // Bytes held by the cache and the scratch.
+  uint64_t bytes() const;
+
+  int64_t batch, max_context, max_step_tokens, threads;
+  int64_t length = 0;  // cache slots filled, the same in every row (left padding keeps rows aligned)
+
+  int64_t layers, kv_heads, head_dim;
+  AlignedBuffer<float> k_cache, v_cache;  // [layers, batch, kv_heads, max_context, head_dim]
+
+  // One step, M = batch * tokens rows.
+  AlignedBuffer<float> x, xn, proj, mlp_out;  // [M, H]: residual stream, normed, attention out, Phi MLP out
+  AlignedBuffer<float> q, att;                // [M, heads * hd]
+  AlignedBuffer<float> k, v;                  // [M, kv_heads * hd]
+  AlignedBuffer<float> gate, up;              // [M, I]
+  AlignedBuffer<float> rope_cos, rope_sin;    // [M, rotary_dims / 2]
+  AlignedBuffer<float> inv_freq;              // [rotary_dims / 2]
+  AlignedBuffer<float> scores;                // [threads, max_context]
+
+ private:
+  int64_t offset(int64_t layer, int64_t row, int64_t kv_head) const {
+    return ((layer * batch + row) * kv_heads + kv_head) * max_context * head_dim;
+  }
+};
+
+}  // namespace lowspec

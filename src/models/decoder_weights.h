@@ -1,0 +1,36 @@
+// The weights of a decoder (Llama, Phi, Gemma) by role, validated against the config's shapes.
+// Matrices stay views into the memory-mapped file in their stored dtype (matmul converts);
+// norm gains and biases are small and widened to float32 once.
+#pragma once
+#include <vector>
+
+#include "core/tensor.h"
+#include "formats/hf_weights.h"
+#include "formats/model_config.h"
+
+namespace lowspec {
+
+struct DecoderLayerWeights {
+  std::vector<float> attn_norm_w, attn_norm_b;  // input_layernorm [H] (bias: Phi only)
+  std::vector<float> mlp_norm_w;                // post_attention_layernorm [H] (Llama, Gemma)
+  TensorView q, k, v, o;                        // [heads*hd, H], [kv*hd, H] x2, [H, heads*hd]
+  std::vector<float> q_bias, k_bias, v_bias, o_bias;  // empty when the model has none
+  TensorView gate;                              // [I, H] (Llama, Gemma; empty for Phi)
+  TensorView up, down;                          // [I, H], [H, I] (Phi: fc1, fc2)
+  std::vector<float> up_bias, down_bias;        // Phi only
+};
+
+struct DecoderWeights {
+  TensorView embed;  // [V, H]
+  std::vector<DecoderLayerWeights> layers;
+  std::vector<float> final_norm_w, final_norm_b;  // [H] (bias: Phi only)
+  TensorView lm_head;                             // [V, H]: the embedding when tied
+  std::vector<float> lm_head_bias;                // [V] (Phi only)
+};
+
+// Finds every tensor of the config's family under HF's names; an Error names the file and
+// the tensor when one is missing or has another shape. Gemma's RMSNorm gains are returned as
+// 1 + w (float32), the factor its norm multiplies by.
+DecoderWeights load_decoder_weights(const ModelConfig& c, const HfWeights& w);
+
+}  // namespace lowspec
