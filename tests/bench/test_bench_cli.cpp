@@ -1,0 +1,122 @@
+// lowspec bench end to end on a fixture model: resumable, and a kill -9 loses no finished run.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "bench/results_store.h"
+#include "core/json_util.h"
+#include "test_util.h"
+
+using namespace lowspec;
+
+namespace {
+
+int count_runs(const std::string& db) {
+  sqlite3* raw = nullptr;
+  if (sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(raw);
+    return -1;
+  }
+  sqlite3_busy_timeout(raw, 2000);
+  int n = -1;
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(raw, "SELECT count(*) FROM runs", -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    n = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(raw);
+  return n;
+}
+
+std::string integrity(const std::string& db) {
+  sqlite3* raw = nullptr;
+  sqlite3_open(db.c_str(), &raw);
+  std::string result;
+  sqlite3_exec(
+      raw, "PRAGMA integrity_check",
+      [](void* out, int, char** values, char**) {
+        *static_cast<std::string*>(out) += values[0] ? values[0] : "";
+        return 0;
+      },
+      &result, nullptr);
+  sqlite3_close(raw);
+  return result;
+}
+
+std::string bench_args(const std::string& model, const std::string& db) {
+  // 8 configurations of a tiny model: each is a separate worker process.
+  return "bench --models '" + model + "' --threads 1,2 --batch 1,2,3,4 --prompt-tokens 8 " +
+         "--gen-tokens 4 --reps 1 --warmup 0 --db '" + db + "'";
+}
+
+}  // namespace
+
+TEST(BenchCli, SecondRunRunsNothingAndReportListsEveryRun) {
+  LOWSPEC_REQUIRE_FIXTURE("hf-tiny/llama");
+  test::TempDir dir;
+  std::string db = dir.file("results.db"), model = test::fixture("hf-tiny/llama");
+  std::string out, err;
+  ASSERT_EQ(test::run_lowspec(bench_args(model, db), &out, &err), 0) << err;
+  EXPECT_EQ(count_runs(db), 8);
+  ASSERT_EQ(test::run_lowspec(bench_args(model, db), &out, &err), 0) << err;
+  EXPECT_NE(err.find("8 of 8 configurations already in the results database"), std::string::npos) << err;
+  EXPECT_NE(err.find("0 ran"), std::string::npos) << err;
+  EXPECT_EQ(count_runs(db), 8);
+
+  ASSERT_EQ(test::run_lowspec("report --format json --db '" + db + "'", &out, &err), 0) << err;
+  Json runs = Json::parse(out);
+  ASSERT_EQ(runs.size(), 8u);
+  for (const auto& r : runs) {
+    for (const char* f : {"load_ms", "ttft_ms", "prefill_ms_per_token", "decode_ms_per_token",
+                          "decode_tokens_per_s", "peak_rss_bytes", "rss_file_bytes",
+                          "rss_anon_bytes", "weight_bytes", "machine", "threads", "batch",
+                          "weight_format", "finished_at"})
+      EXPECT_TRUE(r.contains(f)) << f;
+    EXPECT_GT(r["decode_ms_per_token"]["p50"].get<double>(), 0.0);
+    EXPECT_GT(r["peak_rss_bytes"].get<double>(), 0.0);
+    EXPECT_EQ(r["decode_ms_per_token"]["n"].get<int>(), 3);  // gen 4: 3 timed decode steps
+  }
+  ASSERT_EQ(test::run_lowspec("report --db '" + db + "'", &out, &err), 0) << err;
+  EXPECT_NE(out.find("| model |"), std::string::npos) << out;
+}
+
+TEST(BenchCli, KillDashNineLosesNoFinishedRunAndLeavesTheDatabaseValid) {
+  LOWSPEC_REQUIRE_FIXTURE("hf-tiny/llama");
+  test::TempDir dir;
+  std::string db = dir.file("results.db"), model = test::fixture("hf-tiny/llama");
+  std::string cmd = std::string("exec '") + LOWSPEC_EXE + "' " + bench_args(model, db) +
+                    " >/dev/null 2>&1";
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Kill it as soon as at least one run is stored, while others are still to do.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  int before = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    before = count_runs(db);
+    if (before >= 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_GE(before, 1) << "no run finished within 60 s";
+  int after_kill = count_runs(db);
+  EXPECT_GE(after_kill, before);
+  EXPECT_EQ(integrity(db), "ok");
+
+  std::string out, err;
+  ASSERT_EQ(test::run_lowspec(bench_args(model, db), &out, &err), 0) << err;
+  EXPECT_NE(err.find(std::to_string(after_kill) + " of 8 configurations already"), std::string::npos)
+      << err;
+  EXPECT_EQ(count_runs(db), 8);
+  EXPECT_EQ(integrity(db), "ok");
+}
