@@ -3,13 +3,14 @@
 
 #include "app/command.h"
 #include "core/cpu_features.h"
+#include "core/version.h"
 
 namespace lowspec::app {
 namespace {
 CommandRegistrar reg{{"version", "Print the version, git commit and CPU features in use",
                       [](CLI::App&) -> std::function<int()> {
                         return [] {
-                          std::printf("lowspec %s (%s)\ncpu: %s\n", LOWSPEC_VERSION, LOWSPEC_GIT,
+                          std::printf("lowspec %s (%s)\ncpu: %s\n", version(), git_commit(),
                                       cpu_features().summary().c_str());
                           return 0;
                         };

@@ -7,6 +7,7 @@
 
 #include "app/command.h"
 #include "core/error.h"
+#include "core/version.h"
 
 namespace lowspec::app {
 std::vector<Command>& command_registry() {
@@ -18,7 +19,7 @@ std::vector<Command>& command_registry() {
 int main(int argc, char** argv) {
   using namespace lowspec;
   CLI::App app{"lowspec: compact language models, fully offline, on low-spec CPUs", "lowspec"};
-  app.set_version_flag("--version", std::string(LOWSPEC_VERSION) + " (" + LOWSPEC_GIT + ")");
+  app.set_version_flag("--version", std::string(version()) + " (" + git_commit() + ")");
   app.require_subcommand(1);
   auto& commands = app::command_registry();
   std::sort(commands.begin(), commands.end(),

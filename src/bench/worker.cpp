@@ -8,6 +8,7 @@
 
 #include "bench/stats.h"
 #include "core/cpu_features.h"
+#include "core/version.h"
 #include "core/error.h"
 #include "core/process_memory.h"
 #include "core/thread_pool.h"
@@ -34,8 +35,8 @@ Json machine_json(int threads) {
               {"ram_bytes", static_cast<uint64_t>(pages) * static_cast<uint64_t>(page)},
               {"os", cat(u.sysname, " ", u.release, " ", u.machine)},
               {"threads", threads},
-              {"lowspec_version", LOWSPEC_VERSION},
-              {"git_commit", LOWSPEC_GIT}};
+              {"lowspec_version", version()},
+              {"git_commit", git_commit()}};
 }
 
 int64_t argmax(const float* x, int64_t n) {

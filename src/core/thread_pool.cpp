@@ -50,7 +50,11 @@ void ThreadPool::dispatch(Task task, void* ctx) {
   }
   if (sleeping_.load(std::memory_order_acquire) > 0) wake_.notify_all();
   task(ctx, 0, n_threads_);
-  while (pending_.load(std::memory_order_acquire) != 0) LOWSPEC_PAUSE();
+  // Yield once spinning has gone on for long: on a busy machine a worker may need our core.
+  for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin) {
+    if (spin < kSpinRounds) LOWSPEC_PAUSE();
+    else std::this_thread::yield();
+  }
 }
 
 void ThreadPool::worker(int index) {
