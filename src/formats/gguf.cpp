@@ -275,6 +275,15 @@ std::optional<uint32_t> ggml_from_dtype(DType t) {
   return std::nullopt;
 }
 
+std::optional<uint64_t> ggml_type_bytes(uint32_t type, uint64_t numel) {
+  const GgmlTypeInfo* info = ggml_info(type);
+  uint64_t bytes;
+  if (!info || numel % info->block_elems != 0 ||
+      __builtin_mul_overflow(numel / info->block_elems, uint64_t{info->block_bytes}, &bytes))
+    return std::nullopt;
+  return bytes;
+}
+
 // ---- GgufArray decoders --------------------------------------------------------------------
 
 std::vector<std::string> GgufArray::strings() const {

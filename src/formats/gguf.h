@@ -47,6 +47,8 @@ const char* ggml_type_name(uint32_t type);
 std::optional<DType> dtype_from_ggml(uint32_t type);
 // The ggml type id of a DType; nullopt for types GGUF has no id for (U8, BOOL).
 std::optional<uint32_t> ggml_from_dtype(DType t);
+// Bytes of numel elements of a ggml type; nullopt for unknown types, partial blocks or overflow.
+std::optional<uint64_t> ggml_type_bytes(uint32_t type, uint64_t numel);
 
 // An array value: its element type, count and the bytes holding the elements (already
 // bounds-checked at parse time). Decoders throw Error (naming file and key) on a type mismatch.
