@@ -31,4 +31,10 @@ struct NamedOutput {
 std::vector<NamedOutput> forward_decoder(const ModelConfig& config, const std::string& model_path,
                                          const ForwardInputs& in, ThreadPool& pool);
 
+// Encoders (distilbert, mobilebert), right padding: `start_logits`/`end_logits` [batch, seq] for
+// QA heads, `logits` [batch, seq, vocab] for masked-LM heads, `last_hidden_state` without a head.
+// Without token_type_ids, zeros; without position_ids, 0..seq-1 in every row.
+std::vector<NamedOutput> forward_encoder(const ModelConfig& config, const std::string& model_path,
+                                         const ForwardInputs& in, ThreadPool& pool);
+
 }  // namespace lowspec

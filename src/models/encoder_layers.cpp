@@ -1,0 +1,74 @@
+#include "models/encoder_layers.h"
+
+#include "core/error.h"
+#include "kernels/activations.h"
+#include "kernels/matmul.h"
+#include "kernels/norms.h"
+
+namespace lowspec {
+
+TensorView load_matrix(const HfWeights& w, const std::string& name, int64_t rows, int64_t cols) {
+  TensorView t = w.require(name, {rows, cols});
+  const bool supported = t.dtype == DType::F32 || t.dtype == DType::F16 ||
+                         t.dtype == DType::BF16 || dtype_is_quantized(t.dtype);
+  check(supported, w.file_of(name),
+        cat("tensor \"", name, "\" has dtype ", dtype_name(t.dtype), "; expected F32, F16 or BF16"));
+  return t;
+}
+
+std::vector<float> load_vector(const HfWeights& w, const std::string& name, int64_t n) {
+  TensorView t = w.require(name, {n});
+  check(t.dtype == DType::F32 || t.dtype == DType::F16 || t.dtype == DType::BF16, w.file_of(name),
+        cat("tensor \"", name, "\" has dtype ", dtype_name(t.dtype), "; expected F32, F16 or BF16"));
+  std::vector<float> out(static_cast<size_t>(n));
+  dequantize_row(t, 0, out.data());
+  return out;
+}
+
+Linear load_linear(const HfWeights& w, const std::string& prefix, int64_t out, int64_t in) {
+  return {load_matrix(w, prefix + ".weight", out, in), load_vector(w, prefix + ".bias", out)};
+}
+
+Norm load_norm(const HfWeights& w, const std::string& prefix, int64_t n, double eps, bool no_norm) {
+  return {load_vector(w, prefix + ".weight", n), load_vector(w, prefix + ".bias", n),
+          static_cast<float>(eps), no_norm};
+}
+
+void apply_linear(const Linear& l, const float* x, int64_t rows, float* y, ThreadPool& pool) {
+  matmul(x, rows, l.in(), l.weight, l.bias.data(), y, pool);
+}
+
+void add_and_norm(float* x, const float* residual, const Norm& norm, int64_t rows, ThreadPool& pool) {
+  const int64_t n = static_cast<int64_t>(norm.weight.size());
+  const float* w = norm.weight.data();
+  const float* b = norm.bias.data();
+  pool.parallel_for(rows, 8, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      float* row = x + r * n;
+      if (residual != nullptr) {
+        const float* res = residual + r * n;
+        for (int64_t i = 0; i < n; ++i) row[i] += res[i];
+      }
+      if (norm.no_norm) {
+        for (int64_t i = 0; i < n; ++i) row[i] = row[i] * w[i] + b[i];
+      } else {
+        layer_norm(row, w, b, norm.eps, n, row);
+      }
+    }
+  });
+}
+
+void activate(Activation act, float* x, int64_t n, ThreadPool& pool) {
+  pool.parallel_for(n, 4096, [&](int64_t i0, int64_t i1) {
+    float* p = x + i0;
+    const int64_t len = i1 - i0;
+    switch (act) {
+      case Activation::Gelu: gelu_erf(p, len); break;
+      case Activation::GeluTanh: gelu_tanh(p, len); break;
+      case Activation::Silu: silu(p, len); break;
+      case Activation::Relu: relu(p, len); break;
+    }
+  });
+}
+
+}  // namespace lowspec
