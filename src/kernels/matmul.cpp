@@ -1,26 +1,109 @@
-// Portable matmul: blocked over output columns, each column's weight row widened once and
-// reused for every input row. SIMD bodies (matmul_*_avx2.cpp, ...) take over by dispatch.
-#include <vector>
-
+// matmul(): checks the operands, picks the ISA body once per process and splits the work over
+// the pool, by output columns (each thread streams its own rows of W) or, when W has too few rows
+// to go round, by input rows.
 #include "kernels/matmul.h"
+
+#include "core/cpu_features.h"
+#include "core/error.h"
+#include "kernels/matmul_dispatch.h"
 
 namespace lowspec {
 
+namespace {
+
+using ColumnsFn = void (*)(const MatmulProblem&, int64_t, int64_t);
+
+ColumnsFn columns_fn(MatmulIsa isa) {
+  switch (isa) {
+    case MatmulIsa::Avx512:
+      return matmul_columns_avx512;
+    case MatmulIsa::Avx2:
+      return matmul_columns_avx2;
+    case MatmulIsa::Scalar:
+      break;
+  }
+  return matmul_columns_scalar;
+}
+
+// Columns per work unit: a multiple of every body's register tile width (32 for AVX-512).
+constexpr int64_t kColumnGrain = 32;
+// Input rows per work unit when splitting by rows.
+constexpr int64_t kRowGrain = 16;
+
+}  // namespace
+
+bool matmul_isa_supported(MatmulIsa isa) {
+  const CpuFeatures& f = cpu_features();
+  switch (isa) {
+    case MatmulIsa::Scalar:
+      return true;
+    case MatmulIsa::Avx2:
+      return f.avx2 && f.fma && f.f16c;
+    case MatmulIsa::Avx512:
+      return f.avx512f && f.avx512bw && f.avx512vl && f.fma && f.f16c;
+  }
+  return false;
+}
+
+MatmulIsa matmul_best_isa() {
+  static const MatmulIsa best = [] {
+    if (matmul_isa_supported(MatmulIsa::Avx512)) return MatmulIsa::Avx512;
+    if (matmul_isa_supported(MatmulIsa::Avx2)) return MatmulIsa::Avx2;
+    return MatmulIsa::Scalar;
+  }();
+  return best;
+}
+
+std::string_view matmul_isa_name(MatmulIsa isa) {
+  switch (isa) {
+    case MatmulIsa::Avx512:
+      return "avx512";
+    case MatmulIsa::Avx2:
+      return "avx2";
+    case MatmulIsa::Scalar:
+      break;
+  }
+  return "scalar";
+}
+
+bool matmul_supports_dtype(DType dtype) {
+  return dtype == DType::F32 || dtype == DType::F16 || dtype == DType::BF16;
+}
+
+void matmul_with_isa(MatmulIsa isa, const float* x, int64_t M, int64_t K, const TensorView& w,
+                     const float* bias, float* y, ThreadPool& pool) {
+  if (w.rank() != 2 || w.shape[1] != K) {
+    throw Error(cat("matmul: weight of shape ", shape_string(w.shape), " does not take inputs of ",
+                    K, " features"));
+  }
+  if (!matmul_supports_dtype(w.dtype)) {
+    throw Error(cat("matmul: weights of type ", dtype_name(w.dtype), " are not supported here"));
+  }
+  if (!matmul_isa_supported(isa)) {
+    throw InternalError(cat("matmul: this CPU cannot run the ", matmul_isa_name(isa), " path"));
+  }
+  const int64_t N = w.shape[0];
+  if (M <= 0 || N <= 0) return;
+  const ColumnsFn columns = columns_fn(isa);
+  const MatmulProblem problem{x, M, K, N, w.data, w.dtype, bias, y};
+
+  const bool split_rows = N < kColumnGrain * pool.size() && M >= kRowGrain * pool.size();
+  if (!split_rows) {
+    pool.parallel_for(N, kColumnGrain, [&](int64_t n0, int64_t n1) { columns(problem, n0, n1); });
+    return;
+  }
+  pool.parallel_for(M, kRowGrain, [&](int64_t m0, int64_t m1) {
+    MatmulProblem rows = problem;
+    rows.x = x + m0 * K;
+    rows.y = y + m0 * N;
+    rows.M = m1 - m0;
+    columns(rows, 0, N);
+  });
+}
+
 void matmul(const float* x, int64_t M, int64_t K, const TensorView& w, const float* bias, float* y,
             ThreadPool& pool) {
-  const int64_t N = w.shape.front();
-  pool.parallel_for(N, 16, [&](int64_t n0, int64_t n1) {
-    std::vector<float> row(static_cast<size_t>(K));
-    for (int64_t n = n0; n < n1; ++n) {
-      dequantize_row(w, n, row.data());
-      for (int64_t m = 0; m < M; ++m) {
-        const float* xm = x + m * K;
-        float acc = 0;
-        for (int64_t k = 0; k < K; ++k) acc += xm[k] * row[k];
-        y[m * N + n] = acc + (bias ? bias[n] : 0.0f);
-      }
-    }
-  });
+  matmul_with_isa(matmul_best_isa(), x, M, K, w, bias, y, pool);
 }
 
 }  // namespace lowspec

@@ -1,0 +1,44 @@
+// Internals of matmul(): the per-ISA kernel bodies and the once-per-process choice between them.
+// Each body computes a range of output columns for every input row on the calling thread;
+// matmul() splits the columns over the pool. Adding a weight format (Q8_0, Q4_0, Q4_K) means a
+// new case in each body's dtype switch (or a new file per format and ISA), not a new API.
+#pragma once
+#include <cstdint>
+#include <string_view>
+
+#include "core/dtype.h"
+#include "core/tensor.h"
+#include "core/thread_pool.h"
+
+namespace lowspec {
+
+enum class MatmulIsa { Scalar, Avx2, Avx512 };
+
+// One matmul call as the kernel bodies see it: y[M, N] = x[M, K] · W[N, K]^T (+ bias).
+struct MatmulProblem {
+  const float* x;
+  int64_t M, K, N;
+  const void* w;  // row-major [N, K] in w_dtype
+  DType w_dtype;
+  const float* bias;  // [N] or nullptr
+  float* y;
+};
+
+// Computes columns [n0, n1) of y. Per-thread scratch is kept between calls (grown, never shrunk).
+void matmul_columns_scalar(const MatmulProblem& p, int64_t n0, int64_t n1);
+void matmul_columns_avx2(const MatmulProblem& p, int64_t n0, int64_t n1);
+void matmul_columns_avx512(const MatmulProblem& p, int64_t n0, int64_t n1);
+
+// Whether this CPU (after the LOWSPEC_ISA cap) can run the path.
+bool matmul_isa_supported(MatmulIsa isa);
+// The fastest supported path, chosen once per process.
+MatmulIsa matmul_best_isa();
+std::string_view matmul_isa_name(MatmulIsa isa);
+// Weight dtypes the SIMD bodies handle; others throw Error.
+bool matmul_supports_dtype(DType dtype);
+
+// matmul() on an explicit path (tests and benchmarks compare paths with this).
+void matmul_with_isa(MatmulIsa isa, const float* x, int64_t M, int64_t K, const TensorView& w,
+                     const float* bias, float* y, ThreadPool& pool);
+
+}  // namespace lowspec

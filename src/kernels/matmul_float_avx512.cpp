@@ -1,0 +1,271 @@
+// AVX-512 body for F32/F16/BF16 weights; every weight is widened to float exactly and multiplied
+// in float (FMA), so all three agree with float32 math to round-off.
+//  - M <= 4 (decode): matrix-vector. Each weight row is streamed once, 4 rows at a time, widened in
+//    registers and multiplied with all M input rows (4*M independent accumulators).
+//  - M > 4 (prefill, encoders): GEMM. A panel of W (kPanelCols rows x kDepth of K) is widened and
+//    transposed once into per-thread scratch, then a 12x32 register tile (24 zmm accumulators)
+//    walks it for every block of 12 input rows.
+// Functions carry the target attribute (no per-file -m flags), so nothing here can leak AVX-512
+// code into shared inline functions; matmul() calls in only after checking cpu_features().
+#include <immintrin.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <utility>
+
+#include "core/aligned_buffer.h"
+#include "kernels/matmul_dispatch.h"
+
+#define LOWSPEC_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,fma,f16c")))
+
+namespace lowspec {
+
+namespace {
+
+constexpr int kTileRows = 12;     // input rows per register tile
+constexpr int kTileCols = 32;     // output columns per register tile (2 zmm)
+constexpr int kDepth = 256;       // K per packed panel: a 32-column sliver is 32 KiB (L1)
+constexpr int kPanelCols = 256;   // output columns per packed panel: 256 KiB (L2)
+constexpr int kDecodeRows = 4;    // weight rows streamed together in matrix-vector products
+constexpr int kMaxDecodeM = 4;
+
+// Masked forms with all lanes set stand in for some unmasked intrinsics: GCC 12's versions of
+// those start from _mm512_undefined_*() and trip -Wuninitialized once inlined.
+constexpr __mmask16 kAllLanes = 0xffff;
+
+// 16 consecutive weights widened to float.
+struct F32Weights {
+  using Elem = float;
+  LOWSPEC_AVX512 static __m512 load(const float* p, __mmask16 mask) {
+    return _mm512_maskz_loadu_ps(mask, p);
+  }
+};
+struct F16Weights {
+  using Elem = uint16_t;
+  LOWSPEC_AVX512 static __m512 load(const uint16_t* p, __mmask16 mask) {
+    return _mm512_maskz_cvtph_ps(kAllLanes, _mm256_maskz_loadu_epi16(mask, p));
+  }
+};
+struct BF16Weights {  // bf16 is the top half of a float: widening is a shift
+  using Elem = uint16_t;
+  LOWSPEC_AVX512 static __m512 load(const uint16_t* p, __mmask16 mask) {
+    __m512i wide = _mm512_maskz_cvtepu16_epi32(kAllLanes, _mm256_maskz_loadu_epi16(mask, p));
+    return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(kAllLanes, wide, 16));
+  }
+};
+
+LOWSPEC_AVX512 inline __mmask16 first_lanes(int64_t n) {
+  return n >= 16 ? kAllLanes : static_cast<__mmask16>((1u << n) - 1);
+}
+
+LOWSPEC_AVX512 inline float horizontal_sum(__m512 v) {
+  const __m256 lo = _mm512_castps512_ps256(v);
+  const __m256 hi = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xf, _mm512_castps_pd(v), 1));
+  const __m256 sum8 = _mm256_add_ps(lo, hi);
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(sum8), _mm256_extractf128_ps(sum8, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// ---- decode: matrix-vector ----
+
+// y[m, n..n+R) for all M rows of x; R weight rows streamed together.
+template <class W, int M, int R>
+LOWSPEC_AVX512 void decode_rows(const MatmulProblem& p, int64_t n) {
+  const int64_t K = p.K;
+  const auto* w = static_cast<const typename W::Elem*>(p.w) + n * K;
+  __m512 acc[R][M];
+  for (int r = 0; r < R; ++r)
+    for (int m = 0; m < M; ++m) acc[r][m] = _mm512_setzero_ps();
+  for (int64_t k = 0; k < K; k += 16) {
+    const __mmask16 mask = first_lanes(K - k);
+    __m512 xv[M];
+    for (int m = 0; m < M; ++m) xv[m] = _mm512_maskz_loadu_ps(mask, p.x + m * K + k);
+    for (int r = 0; r < R; ++r) {
+      const __m512 wv = W::load(w + r * K + k, mask);
+      for (int m = 0; m < M; ++m) acc[r][m] = _mm512_fmadd_ps(wv, xv[m], acc[r][m]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    const float b = p.bias ? p.bias[n + r] : 0.0f;
+    for (int m = 0; m < M; ++m) p.y[m * p.N + n + r] = horizontal_sum(acc[r][m]) + b;
+  }
+}
+
+template <class W, int M>
+LOWSPEC_AVX512 void decode(const MatmulProblem& p, int64_t n0, int64_t n1) {
+  int64_t n = n0;
+  for (; n + kDecodeRows <= n1; n += kDecodeRows) decode_rows<W, M, kDecodeRows>(p, n);
+  switch (n1 - n) {
+    case 3:
+      decode_rows<W, M, 3>(p, n);
+      break;
+    case 2:
+      decode_rows<W, M, 2>(p, n);
+      break;
+    case 1:
+      decode_rows<W, M, 1>(p, n);
+      break;
+    default:
+      break;
+  }
+}
+
+// ---- prefill: packed GEMM ----
+
+// In-register transpose of a 16x16 block: r[i][j] -> r[j][i].
+LOWSPEC_AVX512 void transpose16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  // Now r[4i + c] holds, in 128-bit lane L, column 4L + c of rows 4i..4i+3.
+  for (int i = 0; i < 4; ++i) {
+    const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+    const __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
+    r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+    r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+    r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+    r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+  }
+  // 4x4 transpose of 128-bit lanes across r[c], r[4+c], r[8+c], r[12+c].
+  for (int c = 0; c < 4; ++c) {
+    const __m512 u0 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x44);
+    const __m512 u1 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x44);
+    const __m512 u2 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xee);
+    const __m512 u3 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xee);
+    t[c] = _mm512_shuffle_f32x4(u0, u1, 0x88);
+    t[4 + c] = _mm512_shuffle_f32x4(u0, u1, 0xdd);
+    t[8 + c] = _mm512_shuffle_f32x4(u2, u3, 0x88);
+    t[12 + c] = _mm512_shuffle_f32x4(u2, u3, 0xdd);
+  }
+  for (int i = 0; i < 16; ++i) r[i] = t[i];
+}
+
+// Widens W[n0 .. n0+cols, k0 .. k0+depth) into slivers of kTileCols columns, each stored
+// k-major: panel[s][k][j] = W[n0 + s*32 + j][k0 + k]. Columns past `cols` are zero.
+template <class W>
+LOWSPEC_AVX512 void pack_panel(const MatmulProblem& p, int64_t n0, int cols, int64_t k0,
+                               int depth, float* panel) {
+  const auto* w = static_cast<const typename W::Elem*>(p.w);
+  const int slivers = (cols + kTileCols - 1) / kTileCols;
+  for (int s = 0; s < slivers; ++s) {
+    float* sliver = panel + static_cast<int64_t>(s) * depth * kTileCols;
+    for (int half = 0; half < kTileCols / 16; ++half) {
+      const int j0 = s * kTileCols + half * 16;
+      const int rows = std::clamp(cols - j0, 0, 16);
+      for (int kk = 0; kk < depth; kk += 16) {
+        const int width = std::min(16, depth - kk);
+        const __mmask16 mask = first_lanes(width);
+        __m512 r[16];
+        for (int i = 0; i < 16; ++i) {
+          r[i] = i < rows ? W::load(w + (n0 + j0 + i) * p.K + k0 + kk, mask) : _mm512_setzero_ps();
+        }
+        transpose16(r);
+        for (int j = 0; j < width; ++j) _mm512_store_ps(sliver + (kk + j) * kTileCols + half * 16, r[j]);
+      }
+    }
+  }
+}
+
+// y[0..ROWS, 0..cols) (+)= x[0..ROWS, 0..depth) · sliver; starts from bias (or 0) unless
+// `accumulate`, when it adds to what earlier K blocks left in y.
+template <int ROWS>
+LOWSPEC_AVX512 void tile_kernel(const float* x, int64_t ldx, const float* sliver, int depth,
+                                float* y, int64_t ldy, int cols, const float* bias,
+                                bool accumulate) {
+  const __mmask16 m0 = first_lanes(cols), m1 = first_lanes(std::max(cols - 16, 0));
+  __m512 acc[ROWS][2];
+  if (accumulate) {
+    for (int i = 0; i < ROWS; ++i) {
+      acc[i][0] = _mm512_maskz_loadu_ps(m0, y + i * ldy);
+      acc[i][1] = _mm512_maskz_loadu_ps(m1, y + i * ldy + 16);
+    }
+  } else {
+    const __m512 b0 = bias ? _mm512_maskz_loadu_ps(m0, bias) : _mm512_setzero_ps();
+    const __m512 b1 = bias ? _mm512_maskz_loadu_ps(m1, bias + 16) : _mm512_setzero_ps();
+    for (int i = 0; i < ROWS; ++i) {
+      acc[i][0] = b0;
+      acc[i][1] = b1;
+    }
+  }
+  for (int k = 0; k < depth; ++k) {
+    const __m512 w0 = _mm512_load_ps(sliver + k * kTileCols);
+    const __m512 w1 = _mm512_load_ps(sliver + k * kTileCols + 16);
+    for (int i = 0; i < ROWS; ++i) {
+      const __m512 xi = _mm512_set1_ps(x[i * ldx + k]);
+      acc[i][0] = _mm512_fmadd_ps(xi, w0, acc[i][0]);
+      acc[i][1] = _mm512_fmadd_ps(xi, w1, acc[i][1]);
+    }
+  }
+  for (int i = 0; i < ROWS; ++i) {
+    _mm512_mask_storeu_ps(y + i * ldy, m0, acc[i][0]);
+    _mm512_mask_storeu_ps(y + i * ldy + 16, m1, acc[i][1]);
+  }
+}
+
+using TileKernel = void (*)(const float*, int64_t, const float*, int, float*, int64_t, int,
+                            const float*, bool);
+template <size_t... I>
+constexpr std::array<TileKernel, sizeof...(I)> tile_kernels(std::index_sequence<I...>) {
+  return {&tile_kernel<static_cast<int>(I) + 1>...};
+}
+// kTileKernels[r - 1] handles a tile of r input rows.
+constexpr auto kTileKernels = tile_kernels(std::make_index_sequence<kTileRows>{});
+
+template <class W>
+LOWSPEC_AVX512 void gemm(const MatmulProblem& p, int64_t n0, int64_t n1) {
+  thread_local AlignedBuffer<float> panel;
+  panel.resize(static_cast<size_t>(kPanelCols) * kDepth);
+  for (int64_t nc = n0; nc < n1; nc += kPanelCols) {
+    const int cols = static_cast<int>(std::min<int64_t>(kPanelCols, n1 - nc));
+    for (int64_t k0 = 0; k0 < p.K; k0 += kDepth) {
+      const int depth = static_cast<int>(std::min<int64_t>(kDepth, p.K - k0));
+      pack_panel<W>(p, nc, cols, k0, depth, panel.data());
+      for (int64_t m0 = 0; m0 < p.M; m0 += kTileRows) {
+        const TileKernel kernel = kTileKernels[std::min<int64_t>(kTileRows, p.M - m0) - 1];
+        for (int j = 0; j < cols; j += kTileCols) {
+          const int64_t n = nc + j;
+          kernel(p.x + m0 * p.K + k0, p.K, panel.data() + static_cast<int64_t>(j) * depth, depth,
+                 p.y + m0 * p.N + n, p.N, std::min(kTileCols, cols - j),
+                 p.bias ? p.bias + n : nullptr, k0 > 0);
+        }
+      }
+    }
+  }
+}
+
+template <class W>
+LOWSPEC_AVX512 void columns(const MatmulProblem& p, int64_t n0, int64_t n1) {
+  switch (p.M) {
+    case 1:
+      return decode<W, 1>(p, n0, n1);
+    case 2:
+      return decode<W, 2>(p, n0, n1);
+    case 3:
+      return decode<W, 3>(p, n0, n1);
+    case kMaxDecodeM:
+      return decode<W, kMaxDecodeM>(p, n0, n1);
+    default:
+      return gemm<W>(p, n0, n1);
+  }
+}
+
+}  // namespace
+
+LOWSPEC_AVX512 void matmul_columns_avx512(const MatmulProblem& p, int64_t n0, int64_t n1) {
+  switch (p.w_dtype) {
+    case DType::F16:
+      return columns<F16Weights>(p, n0, n1);
+    case DType::BF16:
+      return columns<BF16Weights>(p, n0, n1);
+    case DType::F32:
+    default:  // matmul_with_isa() admits only the three float dtypes
+      return columns<F32Weights>(p, n0, n1);
+  }
+}
+
+}  // namespace lowspec

@@ -1,0 +1,157 @@
+// Every matmul path (scalar, AVX2, AVX-512, where this CPU has them) against matmul_reference on
+// awkward shapes: tails in K and N, K and N of 1, K and N past one packed panel, M on both sides
+// of the decode/GEMM switch; each weight dtype, with and without bias, 1..3 threads.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "core/error.h"
+#include "core/half.h"
+#include "kernels/matmul.h"
+#include "kernels/matmul_dispatch.h"
+
+using namespace lowspec;
+
+namespace {
+
+// Weights in their storage dtype plus the float values they stand for.
+struct Weights {
+  std::vector<uint8_t> bytes;
+  std::vector<float> values;  // exact widened values, row-major [N, K]
+  TensorView view;
+};
+
+Weights random_weights(DType dtype, int64_t N, int64_t K, std::mt19937& rng) {
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  Weights w;
+  const size_t n = static_cast<size_t>(N * K);
+  w.values.resize(n);
+  w.bytes.resize(n * (dtype == DType::F32 ? 4 : 2));
+  for (size_t i = 0; i < n; ++i) {
+    const float v = dist(rng);
+    if (dtype == DType::F32) {
+      w.values[i] = v;
+      std::memcpy(w.bytes.data() + 4 * i, &v, 4);
+    } else {
+      const uint16_t h = dtype == DType::F16 ? f32_to_f16(v) : f32_to_bf16(v);
+      w.values[i] = dtype == DType::F16 ? f16_to_f32(h) : bf16_to_f32(h);
+      std::memcpy(w.bytes.data() + 2 * i, &h, 2);
+    }
+  }
+  w.view = TensorView{dtype, {N, K}, w.bytes.data(), w.bytes.size()};
+  return w;
+}
+
+std::vector<float> random_floats(size_t n, std::mt19937& rng) {
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float& f : v) f = dist(rng);
+  return v;
+}
+
+ThreadPool& pool_of(int threads) {
+  static std::unique_ptr<ThreadPool> pools[4];
+  if (!pools[threads]) pools[threads] = std::make_unique<ThreadPool>(threads);
+  return *pools[threads];
+}
+
+struct Shape {
+  int64_t K, N;
+};
+
+class MatmulPath : public ::testing::TestWithParam<MatmulIsa> {
+ protected:
+  void SetUp() override {
+    if (!matmul_isa_supported(GetParam())) {
+      GTEST_SKIP() << "this CPU has no " << matmul_isa_name(GetParam()) << " path";
+    }
+  }
+};
+
+TEST_P(MatmulPath, MatchesReferenceOnAwkwardShapes) {
+  const MatmulIsa isa = GetParam();
+  const int64_t ms[] = {1, 2, 3, 4, 5, 17, 64, 130};
+  const Shape shapes[] = {{1, 1}, {1, 37}, {7, 1}, {17, 33}, {100, 67}, {31, 300}, {600, 45}};
+  std::mt19937 rng(7);
+  for (DType dtype : {DType::F32, DType::F16, DType::BF16}) {
+    for (const Shape& s : shapes) {
+      const Weights w = random_weights(dtype, s.N, s.K, rng);
+      const std::vector<float> bias = random_floats(static_cast<size_t>(s.N), rng);
+      for (int64_t M : ms) {
+        const std::vector<float> x = random_floats(static_cast<size_t>(M * s.K), rng);
+        for (bool with_bias : {false, true}) {
+          const float* b = with_bias ? bias.data() : nullptr;
+          std::vector<float> want(static_cast<size_t>(M * s.N));
+          matmul_reference(x.data(), M, s.K, w.view, b, want.data());
+          for (int threads = 1; threads <= 3; ++threads) {
+            std::vector<float> got(want.size(), NAN);
+            matmul_with_isa(isa, x.data(), M, s.K, w.view, b, got.data(), pool_of(threads));
+            for (int64_t m = 0; m < M; ++m) {
+              for (int64_t n = 0; n < s.N; ++n) {
+                double magnitude = with_bias ? std::fabs(bias[n]) : 0.0;
+                for (int64_t k = 0; k < s.K; ++k) {
+                  magnitude += std::fabs(x[m * s.K + k] * w.values[n * s.K + k]);
+                }
+                const size_t i = static_cast<size_t>(m * s.N + n);
+                ASSERT_NEAR(got[i], want[i], 1e-5 * magnitude + 1e-30)
+                    << dtype_name(dtype) << " M=" << M << " K=" << s.K << " N=" << s.N
+                    << " bias=" << with_bias << " threads=" << threads << " at m=" << m
+                    << " n=" << n;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// K and N past several packed panels and tiles, with input rows not a multiple of the tile.
+TEST_P(MatmulPath, MatchesReferenceOnLargeShape) {
+  const MatmulIsa isa = GetParam();
+  std::mt19937 rng(11);
+  const int64_t M = 29, K = 1037, N = 561;
+  for (DType dtype : {DType::F32, DType::F16, DType::BF16}) {
+    const Weights w = random_weights(dtype, N, K, rng);
+    const std::vector<float> x = random_floats(static_cast<size_t>(M * K), rng);
+    const std::vector<float> bias = random_floats(static_cast<size_t>(N), rng);
+    std::vector<float> want(static_cast<size_t>(M * N)), got(want.size());
+    matmul_reference(x.data(), M, K, w.view, bias.data(), want.data());
+    matmul_with_isa(isa, x.data(), M, K, w.view, bias.data(), got.data(), pool_of(2));
+    for (size_t i = 0; i < want.size(); ++i) {
+      ASSERT_NEAR(got[i], want[i], 1e-4) << dtype_name(dtype) << " at " << i;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Isa, MatmulPath,
+                         ::testing::Values(MatmulIsa::Scalar, MatmulIsa::Avx2, MatmulIsa::Avx512),
+                         [](const auto& info) { return std::string(matmul_isa_name(info.param)); });
+
+TEST(Matmul, DefaultPathIsTheBestSupported) {
+  EXPECT_TRUE(matmul_isa_supported(matmul_best_isa()));
+  std::mt19937 rng(3);
+  const Weights w = random_weights(DType::BF16, 40, 70, rng);
+  const std::vector<float> x = random_floats(9 * 70, rng);
+  std::vector<float> a(9 * 40), b(9 * 40);
+  matmul(x.data(), 9, 70, w.view, nullptr, a.data(), pool_of(2));
+  matmul_with_isa(matmul_best_isa(), x.data(), 9, 70, w.view, nullptr, b.data(), pool_of(2));
+  EXPECT_EQ(a, b);
+}
+
+TEST(Matmul, RejectsMismatchedShapesAndUnsupportedDtypes) {
+  std::mt19937 rng(5);
+  const Weights w = random_weights(DType::F32, 4, 8, rng);
+  std::vector<float> x(16), y(16);
+  EXPECT_THROW(matmul(x.data(), 2, 7, w.view, nullptr, y.data(), pool_of(1)), Error);
+  TensorView int_weights = w.view;
+  int_weights.dtype = DType::I32;
+  EXPECT_THROW(matmul(x.data(), 2, 8, int_weights, nullptr, y.data(), pool_of(1)), Error);
+}
+
+}  // namespace
