@@ -79,7 +79,7 @@ void Decoder::compute_rope_tables(DecoderState& s, const DecoderStep& step, int6
 // s.att[M, heads*hd]. Query head h reads kv head h / (heads / kv_heads).
 void Decoder::attention(DecoderState& s, int64_t layer, const DecoderStep& step, ThreadPool& pool) const {
   const ModelConfig& c = config_;
-  const int64_t B = s.batch, T = step.tokens, M = B * T, P = s.length, S = P + T;
+  const int64_t B = s.batch, T = step.tokens, M = B * T, P = s.length;
   const int64_t hd = c.head_dim, nh = c.num_heads, nkv = c.num_kv_heads, half = c.rotary_dims / 2;
   const int64_t q_dim = nh * hd, kv_dim = nkv * hd, group = nh / nkv;
   pool.parallel_for(M, 1, [&](int64_t m0, int64_t m1) {
@@ -102,7 +102,7 @@ void Decoder::attention(DecoderState& s, int64_t layer, const DecoderStep& step,
     float* scores = s.scores.data() + thread * s.max_context;
     for (int64_t i = items * thread / threads; i < items * (thread + 1) / threads; ++i) {
       const int64_t b = i / (nh * T), h = i / T % nh, t = i % T, m = b * T + t, g = h / group;
-      const uint8_t* mask = step.key_mask ? step.key_mask + b * S : nullptr;
+      const uint8_t* mask = step.key_mask ? step.key_mask + b * s.max_context : nullptr;
       attend_head(s.q.data() + m * q_dim + h * hd, s.keys(layer, b, g), s.values(layer, b, g),
                   P + t + 1, mask, hd, scale, scores, s.att.data() + m * q_dim + h * hd);
     }

@@ -24,7 +24,9 @@ struct DecoderStep {
   int64_t tokens = 1;                  // T
   const int64_t* ids = nullptr;        // [B, T]
   const int64_t* positions = nullptr;  // [B, T] rotary positions
-  const uint8_t* key_mask = nullptr;   // [B, length + T]: 0 hides a slot (padding); nullptr: none
+  // [B, state.max_context]: 0 hides a cache slot (padding); slots length..length+T-1 are the new
+  // tokens'. nullptr: every slot visible.
+  const uint8_t* key_mask = nullptr;
   float* hidden_states = nullptr;      // optional [layers + 1, B*T, H], as HF's output_hidden_states
 };
 
