@@ -21,16 +21,30 @@ utf8proc_category_t category(char32_t c) {
   return utf8proc_category(static_cast<utf8proc_int32_t>(c));
 }
 
+// Unicode's Cased: letters with case plus Other_Uppercase/Other_Lowercase symbols such as
+// Roman numerals, which show up as having a case mapping.
 bool is_cased(char32_t c) {
   auto cat = category(c);
-  return cat == UTF8PROC_CATEGORY_LU || cat == UTF8PROC_CATEGORY_LL || cat == UTF8PROC_CATEGORY_LT;
+  if (cat == UTF8PROC_CATEGORY_LU || cat == UTF8PROC_CATEGORY_LL || cat == UTF8PROC_CATEGORY_LT) return true;
+  auto cp = static_cast<utf8proc_int32_t>(c);
+  return utf8proc_tolower(cp) != cp || utf8proc_toupper(cp) != cp;
 }
 
+// Unicode's Case_Ignorable: marks, format characters, modifiers and the Word_Break
+// MidLetter/MidNumLet/Single_Quote characters.
 bool is_case_ignorable(char32_t c) {
   auto cat = category(c);
-  return cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_ME || cat == UTF8PROC_CATEGORY_CF ||
-         cat == UTF8PROC_CATEGORY_LM || cat == UTF8PROC_CATEGORY_SK || c == U'\'' || c == U'.' ||
-         c == U':' || c == U'\u00B7' || c == U'\u2019';
+  if (cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_ME || cat == UTF8PROC_CATEGORY_CF ||
+      cat == UTF8PROC_CATEGORY_LM || cat == UTF8PROC_CATEGORY_SK)
+    return true;
+  switch (c) {
+    case U'\'': case U'.': case U':': case U'\u00B7': case U'\u0387': case U'\u05F4': case U'\u2018':
+    case U'\u2019': case U'\u2024': case U'\u2027': case U'\uFE13': case U'\uFE52': case U'\uFE55':
+    case U'\uFF07': case U'\uFF0E': case U'\uFF1A':
+      return true;
+    default:
+      return false;
+  }
 }
 
 // Unicode's Final_Sigma condition: a cased letter before (skipping case-ignorables) and none after.
