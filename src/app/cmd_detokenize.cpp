@@ -47,7 +47,7 @@ int run(const DetokenizeOptions& opt) {
       opt.ids ? parse_ids(*opt.ids, "--ids")
               : parse_ids({std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()},
                           "standard input");
-  const std::string text = tok->decode(ids, {.skip_special_tokens = opt.skip_special});
+  const std::string text = tok->decode(ids, {.skip_special_tokens = opt.skip_special, .clean_up_tokenization_spaces = std::nullopt});
   std::fwrite(text.data(), 1, text.size(), stdout);
   return 0;
 }
