@@ -1,0 +1,32 @@
+// Pseudo-perplexity of a masked LM (Salazar et al. 2020): every token is masked in turn and
+// scored by the model from both sides; PPPL = exp(mean of -log p(token | the rest)).
+// Text longer than a window is cut into consecutive windows of `window` tokens (with [CLS] and
+// [SEP]); each token is scored once, in its own window. The masked copies run in batches.
+#pragma once
+#include <cstdint>
+#include <span>
+
+#include "core/thread_pool.h"
+#include "models/encoder.h"
+
+namespace lowspec {
+
+struct MaskedLmSpecials {
+  int64_t cls = 0, sep = 0, mask = 0;
+};
+
+struct PseudoPerplexity {
+  double pseudo_perplexity = 0;  // exp(mean_nll)
+  double mean_nll = 0;
+  double total_nll = 0;
+  int64_t tokens_scored = 0;
+  int64_t windows = 0;
+};
+
+// ids: the text's tokens without special tokens. window: tokens per forward including [CLS]
+// and [SEP] (capped by the model's positions); batch: masked copies per forward.
+PseudoPerplexity pseudo_perplexity(EncoderModel& model, std::span<const int64_t> ids,
+                                   const MaskedLmSpecials& specials, int64_t window, int64_t batch,
+                                   ThreadPool& pool);
+
+}  // namespace lowspec
