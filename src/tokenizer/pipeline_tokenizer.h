@@ -47,5 +47,7 @@ class PipelineTokenizer : public Tokenizer {
 
 // Reads a tokenizer.json.
 std::unique_ptr<PipelineTokenizer> load_tokenizer_json(const std::string& path);
+// Parses tokenizer.json text; `file` names it in errors.
+std::unique_ptr<PipelineTokenizer> parse_tokenizer_json(const std::string& text, const std::string& file);
 
 }  // namespace lowspec::tokenizer

@@ -12,6 +12,7 @@ namespace lowspec::tokenizer {
 
 class StreamingDetokenizer {
  public:
+  // options.clean_up_tokenization_spaces is ignored: clean-up would rewrite emitted text.
   explicit StreamingDetokenizer(const Tokenizer& tokenizer, DecodeOptions options = {});
 
   // Adds one id; returns the new final text (possibly empty).

@@ -32,10 +32,8 @@ const Json& member_or_null(const Json& doc, const char* key) {
   return doc.contains(key) ? doc[key] : null_json;
 }
 
-}  // namespace
-
-std::unique_ptr<PipelineTokenizer> load_tokenizer_json(const std::string& path) {
-  const Json doc = load_json_file(path);
+// Builds the pipeline from a parsed tokenizer.json.
+std::unique_ptr<PipelineTokenizer> build(const Json& doc, const std::string& path) {
   check(doc.is_object(), path, "tokenizer.json must hold a JSON object");
   check(doc.contains("model"), path, "missing \"model\"");
   PipelineParts parts;
@@ -46,6 +44,17 @@ std::unique_ptr<PipelineTokenizer> load_tokenizer_json(const std::string& path) 
   parts.decoder = parse_decoder(member_or_null(doc, "decoder"), path);
   parts.added_tokens = parse_added_tokens(doc, path);
   return std::make_unique<PipelineTokenizer>(std::move(parts), path);
+}
+
+}  // namespace
+
+std::unique_ptr<PipelineTokenizer> load_tokenizer_json(const std::string& path) {
+  const Json doc = load_json_file(path);
+  return build(doc, path);
+}
+
+std::unique_ptr<PipelineTokenizer> parse_tokenizer_json(const std::string& text, const std::string& file) {
+  return build(parse_json(text, file), file);
 }
 
 }  // namespace lowspec::tokenizer
