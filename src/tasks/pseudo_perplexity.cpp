@@ -57,4 +57,19 @@ PseudoPerplexity pseudo_perplexity(EncoderModel& model, std::span<const int64_t>
   return result;
 }
 
+PseudoPerplexity pseudo_perplexity(EncoderModel& model, const tokenizer::Tokenizer& tok,
+                                   std::span<const int64_t> ids, int64_t window, int64_t batch,
+                                   ThreadPool& pool) {
+  const tokenizer::SpecialTokenIds& s = tok.settings().special;
+  const auto id_of = [&](const std::optional<int32_t>& set, const char* token) -> int64_t {
+    const std::optional<int32_t> id = set ? set : tok.token_to_id(token);
+    check(id.has_value(), "", cat("pseudo-perplexity needs a ", token, " token; the tokenizer has none"));
+    return *id;
+  };
+  const MaskedLmSpecials specials{id_of(s.cls, "[CLS]"), id_of(s.sep, "[SEP]"), id_of(s.mask, "[MASK]")};
+  if (!ids.empty() && ids.front() == specials.cls) ids = ids.subspan(1);
+  if (!ids.empty() && ids.back() == specials.sep) ids = ids.first(ids.size() - 1);
+  return pseudo_perplexity(model, ids, specials, window, batch, pool);
+}
+
 }  // namespace lowspec

@@ -8,6 +8,7 @@
 
 #include "core/thread_pool.h"
 #include "models/encoder.h"
+#include "tokenizer/tokenizer.h"
 
 namespace lowspec {
 
@@ -27,6 +28,12 @@ struct PseudoPerplexity {
 // and [SEP] (capped by the model's positions); batch: masked copies per forward.
 PseudoPerplexity pseudo_perplexity(EncoderModel& model, std::span<const int64_t> ids,
                                    const MaskedLmSpecials& specials, int64_t window, int64_t batch,
+                                   ThreadPool& pool);
+
+// The same with the special ids from the tokenizer; a leading [CLS] and trailing [SEP] in ids
+// (what encode() adds) are dropped, not scored. Error if the tokenizer lacks one of the three.
+PseudoPerplexity pseudo_perplexity(EncoderModel& model, const tokenizer::Tokenizer& tok,
+                                   std::span<const int64_t> ids, int64_t window, int64_t batch,
                                    ThreadPool& pool);
 
 }  // namespace lowspec
