@@ -10,8 +10,10 @@
 #include "core/json_util.h"
 #include "core/mapped_file.h"
 #include "models/decoder.h"
+#include "models/encoder.h"
 #include "runtime/perplexity.h"
 #include "runtime/token_ids.h"
+#include "tasks/pseudo_perplexity.h"
 #include "tokenizer/tokenizer.h"
 
 namespace lowspec::app {
@@ -39,8 +41,31 @@ std::vector<int64_t> read_ids(const PerplexityArgs& a) {
   return ids;
 }
 
+// Masked LMs (DistilBERT, MobileBERT): pseudo-perplexity, every token masked in turn, in
+// consecutive windows of --ctx tokens (default: the model's positions).
+int run_pseudo_perplexity(const PerplexityArgs& a) {
+  EncoderModel model(a.model);
+  const std::vector<int64_t> ids = read_ids(a);
+  const auto tok = tokenizer::load_tokenizer(a.model);
+  const int64_t ctx = a.ctx > 0 ? a.ctx : model.config().max_position_embeddings;
+  ThreadPool pool(a.threads > 0 ? a.threads : physical_cores());
+  const PseudoPerplexity r = pseudo_perplexity(model, *tok, ids, ctx, 16, pool);
+  if (a.json) {
+    Json j = {{"perplexity", r.pseudo_perplexity}, {"mean_nll", r.mean_nll},
+              {"tokens_scored", r.tokens_scored},  {"windows", r.windows},
+              {"method", "pseudo-perplexity"},     {"ctx", ctx}};
+    std::printf("%s\n", j.dump().c_str());
+  } else {
+    std::printf("pseudo-perplexity %.4f (mean NLL %.6f over %lld tokens, %lld windows of %lld)\n",
+                r.pseudo_perplexity, r.mean_nll, static_cast<long long>(r.tokens_scored),
+                static_cast<long long>(r.windows), static_cast<long long>(ctx));
+  }
+  return 0;
+}
+
 int run(const PerplexityArgs& a) {
   check(a.text_file.empty() != a.ids_file.empty(), "", "give exactly one of --text and --ids");
+  if (!is_decoder(load_model_config(a.model).family)) return run_pseudo_perplexity(a);
   Decoder decoder(a.model);
   const std::vector<int64_t> ids = read_ids(a);
   check(ids.size() >= 2, a.ids_file.empty() ? a.text_file : a.ids_file,
@@ -65,7 +90,7 @@ int run(const PerplexityArgs& a) {
   return 0;
 }
 
-CommandRegistrar reg{{"perplexity", "Sliding-window perplexity of a causal LM (transformers docs' method)",
+CommandRegistrar reg{{"perplexity", "Sliding-window perplexity of a causal LM (transformers docs' method); pseudo-perplexity of a masked LM",
                       [](CLI::App& app) -> std::function<int()> {
                         auto a = std::make_shared<PerplexityArgs>();
                         app.add_option("--model", a->model, "Hugging Face model folder")->required();
