@@ -13,6 +13,7 @@
 #include "core/process_memory.h"
 #include "core/thread_pool.h"
 #include "models/decoder.h"
+#include "tasks/eval_task.h"
 
 namespace lowspec {
 
@@ -127,6 +128,37 @@ Json decoder_speed(const BenchConfig& cfg) {
   return r;
 }
 
+// Quality (perplexity, qa, summarize over cfg.data, cfg.limit examples; 0: all) as lowspec eval
+// runs it, with the task's own generation budget. Random weights give figures computed the same
+// way, but they say nothing about a model: such records carry "meaningful": false.
+Json quality(const BenchConfig& cfg) {
+  if (cfg.weight_format != "file" && cfg.weight_format != "f32" && cfg.weight_format != "f16" &&
+      cfg.weight_format != "bf16")
+    throw Error(cat("weight format ", cfg.weight_format, " is not available yet for quality tasks"));
+  if (cfg.data.empty()) throw Error(cat("bench spec: task \"", cfg.task, "\" needs a dataset file (data)"));
+  EvalOptions options;
+  options.model = cfg.model.path;
+  options.task = parse_eval_task(cfg.task);
+  options.data = cfg.data;
+  options.sampling = {static_cast<size_t>(std::max(cfg.limit, 0)), 0};
+  options.threads = cfg.threads;
+  const Json report = eval_report_json(run_eval(options));
+  const ProcessMemory mem = process_memory();
+  Json r{{"kind", is_decoder(load_model_config(cfg.model.path).family) ? "decoder" : "encoder"},
+         {"family", report["family"]},
+         {"quality", report["figures"]},
+         {"method", report["method"]},
+         {"settings", report["settings"]},
+         {"examples", report["examples"]},
+         {"ms_per_example", report["ms_per_example"]},
+         {"total_ms", report["total_ms"]},
+         {"rss_file_bytes", mem.rss_file_bytes},
+         {"rss_anon_bytes", mem.rss_anon_bytes},
+         {"self_peak_rss_bytes", mem.peak_rss_bytes}};
+  if (cfg.model.synthetic) r["meaningful"] = false;
+  return r;
+}
+
 }  // namespace
 
 Json run_bench_worker(const BenchConfig& cfg) {
@@ -138,6 +170,8 @@ Json run_bench_worker(const BenchConfig& cfg) {
     if (!is_decoder(c.family))
       throw Error(cfg.model.path, "encoder benchmarks are not wired into lowspec bench yet");
     r = decoder_speed(cfg);
+  } else if (cfg.task == "perplexity" || cfg.task == "qa" || cfg.task == "summarize") {
+    r = quality(cfg);
   } else {
     throw Error(cat("task \"", cfg.task, "\" is not wired into lowspec bench yet"));
   }

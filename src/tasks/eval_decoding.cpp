@@ -15,11 +15,13 @@ Completion complete_greedy(const Decoder& decoder, const tokenizer::Tokenizer& t
   options.eos_ids = gen.eos_token_ids;
   options.pad_id = gen.pad_token_id >= 0 ? gen.pad_token_id : (options.eos_ids.empty() ? 0 : options.eos_ids[0]);
 
+  tokenizer::DecodeOptions decode;
+  decode.skip_special_tokens = true;
   Completion c;
   std::vector<int32_t> new_ids;
   auto on_tokens = [&](const int64_t* ids) {
     new_ids.push_back(static_cast<int32_t>(ids[0]));
-    c.text = tok.decode(new_ids, {.skip_special_tokens = true});
+    c.text = tok.decode(new_ids, decode);
     const size_t start = c.text.find_first_not_of(" \t\r\n");
     if (start == std::string::npos) return true;
     size_t cut = std::string::npos;

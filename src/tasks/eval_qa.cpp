@@ -4,6 +4,7 @@
 #include "eval/squad_dataset.h"
 #include "models/decoder.h"
 #include "models/encoder.h"
+#include "tasks/eval_prompt.h"
 #include "tasks/eval_runners.h"
 #include "tasks/eval_scoring.h"
 #include "tasks/generative_qa.h"
@@ -38,11 +39,12 @@ EvalReport run_qa_eval(const EvalOptions& options, const ModelConfig& config, Th
     const Decoder model(options.model);
     const GenerationConfig gen = load_generation_config(options.model, model.config());
     const int64_t max_new = options.max_new_tokens > 0 ? options.max_new_tokens : kDefaultAnswerTokens;
+    const int64_t budget = prompt_budget(model.config(), max_new);  // checked before any example runs
     report.method = "generative";
     report.settings = {{"decoding", "greedy"},
                        {"stop", "end of sequence or a newline after the answer's first character"},
                        {"max_new_tokens", max_new},
-                       {"prompt_tokens_max", model.config().max_position_embeddings - max_new}};
+                       {"prompt_tokens_max", budget}};
     report.items = evaluate_each(examples, options.data, progress, id_of, [&](const eval::QaExample& e) {
       const GeneratedAnswer a = answer_generatively(model, *tok, gen, e.question, e.context, max_new, pool);
       EvalItem item;

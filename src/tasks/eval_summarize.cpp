@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "eval/summarization_dataset.h"
 #include "models/decoder.h"
+#include "tasks/eval_prompt.h"
 #include "tasks/eval_runners.h"
 #include "tasks/eval_scoring.h"
 #include "tasks/summarize.h"
@@ -27,13 +28,14 @@ EvalReport run_summarize_eval(const EvalOptions& options, const ModelConfig& con
   const Decoder model(options.model);
   const GenerationConfig gen = load_generation_config(options.model, model.config());
   const int64_t max_new = options.max_new_tokens > 0 ? options.max_new_tokens : kDefaultSummaryTokens;
+  const int64_t budget = prompt_budget(model.config(), max_new);  // checked before any example runs
 
   EvalReport report;
   report.method = "generative";
   report.settings = {{"decoding", "greedy"},
                      {"stop", "end of sequence or a blank line"},
                      {"max_new_tokens", max_new},
-                     {"prompt_tokens_max", model.config().max_position_embeddings - max_new},
+                     {"prompt_tokens_max", budget},
                      {"rouge", "rouge-score with the Porter stemmer; predictions split into sentences"},
                      {"bleu", "sacreBLEU corpus score, 13a tokenizer"}};
   auto id_of = [](const eval::SummaryExample& e, size_t) { return e.id; };
