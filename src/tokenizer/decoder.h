@@ -18,7 +18,8 @@ class Decoder {
 
 std::unique_ptr<Decoder> make_wordpiece_decoder(std::string prefix, bool cleanup);
 std::unique_ptr<Decoder> make_byte_level_decoder();
-// Metaspace decoding followed by nothing else; prepend_first: strip the space of the first token.
+// Metaspace decoding: the replacement character becomes a space; strip_first drops the space
+// the first token starts with.
 std::unique_ptr<Decoder> make_metaspace_decoder(std::string replacement, bool strip_first);
 
 // Parses a tokenizer.json "decoder" object; null gives nullptr (tokens joined by spaces).
