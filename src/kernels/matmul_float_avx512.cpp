@@ -1,7 +1,7 @@
 // AVX-512 body for F32/F16/BF16 weights; every weight is widened to float exactly and multiplied
 // in float (FMA), so all three agree with float32 math to round-off.
-//  - M <= 4 (decode): matrix-vector. Each weight row is streamed once, 4 rows at a time, widened in
-//    registers and multiplied with all M input rows (4*M independent accumulators).
+//  - M <= 4 (decode): matrix-vector. Each weight row is streamed once (alone, or 4 rows together
+//    when x is too big for L1), widened in registers and multiplied with all M input rows.
 //  - M > 4 (prefill, encoders): GEMM. A panel of W (kPanelCols rows x kDepth of K) is widened and
 //    transposed once into per-thread scratch, then a 12x32 register tile (24 zmm accumulators)
 //    walks it for every block of 12 input rows.
@@ -23,12 +23,13 @@ namespace lowspec {
 
 namespace {
 
-constexpr int kTileRows = 12;     // input rows per register tile
-constexpr int kTileCols = 32;     // output columns per register tile (2 zmm)
-constexpr int kDepth = 256;       // K per packed panel: a 32-column sliver is 32 KiB (L1)
-constexpr int kPanelCols = 256;   // output columns per packed panel: 256 KiB (L2)
-constexpr int kDecodeRows = 4;    // weight rows streamed together in matrix-vector products
+constexpr int kTileRows = 12;                // input rows per register tile
+constexpr int kTileCols = 32;                // output columns per register tile (2 zmm)
+constexpr int kDepth = 256;                  // K per packed panel: a sliver is 32 KiB (L1)
+constexpr int kPanelCols = 256;              // output columns per packed panel: 256 KiB (L2)
 constexpr int kMaxDecodeM = 4;
+constexpr int kDecodeRows = 4;               // weight rows per pass when x does not stay in L1
+constexpr int64_t kL1InputBytes = 16 << 10;  // half of L1: the rest holds the weight stream
 
 // Masked forms with all lanes set stand in for some unmasked intrinsics: GCC 12's versions of
 // those start from _mm512_undefined_*() and trip -Wuninitialized once inlined.
@@ -71,7 +72,7 @@ LOWSPEC_AVX512 inline float horizontal_sum(__m512 v) {
 
 // ---- decode: matrix-vector ----
 
-// y[m, n..n+R) for all M rows of x; R weight rows streamed together.
+// y[0..M, n..n+R): R weight rows streamed together, each x vector used R times.
 template <class W, int M, int R>
 LOWSPEC_AVX512 void decode_rows(const MatmulProblem& p, int64_t n) {
   const int64_t K = p.K;
@@ -94,8 +95,49 @@ LOWSPEC_AVX512 void decode_rows(const MatmulProblem& p, int64_t n) {
   }
 }
 
+// y[0..M, n): one weight row streamed front to back, 4 vectors per step into 4*M independent
+// accumulators; the weights form a single sequential stream.
+template <class W, int M>
+LOWSPEC_AVX512 void decode_row(const MatmulProblem& p, int64_t n) {
+  constexpr int kUnroll = 4;
+  const int64_t K = p.K;
+  const auto* w = static_cast<const typename W::Elem*>(p.w) + n * K;
+  __m512 acc[kUnroll][M];
+  for (int u = 0; u < kUnroll; ++u)
+    for (int m = 0; m < M; ++m) acc[u][m] = _mm512_setzero_ps();
+  int64_t k = 0;
+  for (; k + 16 * kUnroll <= K; k += 16 * kUnroll) {
+    for (int u = 0; u < kUnroll; ++u) {
+      const __m512 wv = W::load(w + k + 16 * u, kAllLanes);
+      for (int m = 0; m < M; ++m) {
+        acc[u][m] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(p.x + m * K + k + 16 * u), acc[u][m]);
+      }
+    }
+  }
+  for (int u = 0; k < K; k += 16, u = (u + 1) % kUnroll) {
+    const __mmask16 mask = first_lanes(K - k);
+    const __m512 wv = W::load(w + k, mask);
+    for (int m = 0; m < M; ++m) {
+      acc[u][m] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(mask, p.x + m * K + k), acc[u][m]);
+    }
+  }
+  const float b = p.bias ? p.bias[n] : 0.0f;
+  for (int m = 0; m < M; ++m) {
+    const __m512 sum = _mm512_add_ps(_mm512_add_ps(acc[0][m], acc[1][m]),
+                                     _mm512_add_ps(acc[2][m], acc[3][m]));
+    p.y[m * p.N + n] = horizontal_sum(sum) + b;
+  }
+}
+
+// One row at a time while x stays in L1 next to the weight stream; past that, 4 rows per pass
+// so each x vector fetched from L2 serves 4 rows (measured: K = 2048/2560 faster with one row,
+// K = 5632 with four).
 template <class W, int M>
 LOWSPEC_AVX512 void decode(const MatmulProblem& p, int64_t n0, int64_t n1) {
+  if (M * p.K * static_cast<int64_t>(sizeof(float)) <= kL1InputBytes) {
+    for (int64_t n = n0; n < n1; ++n) decode_row<W, M>(p, n);
+    return;
+  }
   int64_t n = n0;
   for (; n + kDecodeRows <= n1; n += kDecodeRows) decode_rows<W, M, kDecodeRows>(p, n);
   switch (n1 - n) {
