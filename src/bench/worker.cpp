@@ -13,6 +13,7 @@
 #include "core/process_memory.h"
 #include "core/thread_pool.h"
 #include "models/decoder.h"
+#include "tasks/eval_scoring.h"
 #include "tasks/eval_task.h"
 
 namespace lowspec {
@@ -130,7 +131,8 @@ Json decoder_speed(const BenchConfig& cfg) {
 
 // Quality (perplexity, qa, summarize over cfg.data, cfg.limit examples; 0: all) as lowspec eval
 // runs it, with the task's own generation budget. Random weights give figures computed the same
-// way, but they say nothing about a model: such records carry "meaningful": false.
+// way, but they say nothing about a model: their quality carries "meaningful": false. `quality`
+// holds one number per figure (ROUGE F-measures, BLEU score), `figures` the full set.
 Json quality(const BenchConfig& cfg) {
   if (cfg.weight_format != "file" && cfg.weight_format != "f32" && cfg.weight_format != "f16" &&
       cfg.weight_format != "bf16")
@@ -146,7 +148,8 @@ Json quality(const BenchConfig& cfg) {
   const ProcessMemory mem = process_memory();
   Json r{{"kind", is_decoder(load_model_config(cfg.model.path).family) ? "decoder" : "encoder"},
          {"family", report["family"]},
-         {"quality", report["figures"]},
+         {"quality", headline_figures(report["figures"])},
+         {"figures", report["figures"]},
          {"method", report["method"]},
          {"settings", report["settings"]},
          {"examples", report["examples"]},
@@ -155,7 +158,7 @@ Json quality(const BenchConfig& cfg) {
          {"rss_file_bytes", mem.rss_file_bytes},
          {"rss_anon_bytes", mem.rss_anon_bytes},
          {"self_peak_rss_bytes", mem.peak_rss_bytes}};
-  if (cfg.model.synthetic) r["meaningful"] = false;
+  if (cfg.model.synthetic) r["quality"]["meaningful"] = false;
   return r;
 }
 

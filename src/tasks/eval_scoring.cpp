@@ -31,6 +31,17 @@ Json squad_figures(const std::vector<ScoredPrediction>& items) {
   return {{"exact_match", percent.exact_match}, {"f1", percent.f1}};
 }
 
+Json headline_figures(const Json& figures) {
+  Json flat = Json::object();
+  for (auto it = figures.begin(); it != figures.end(); ++it) {
+    const Json& v = it.value();
+    if (v.is_object() && v.contains("fmeasure")) flat[it.key()] = v["fmeasure"];
+    else if (v.is_object() && v.contains("score")) flat[it.key()] = v["score"];
+    else flat[it.key()] = v;
+  }
+  return flat;
+}
+
 std::string sentence_lines(const std::string& text) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {

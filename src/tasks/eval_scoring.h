@@ -25,6 +25,10 @@ Json squad_figures(const std::vector<ScoredPrediction>& items);
 // Predictions are split into one sentence per line first (sentence_lines) for ROUGE-Lsum.
 Json summary_figures(const std::vector<ScoredPrediction>& items);
 
+// One number per figure, for tables: ROUGE objects become their F-measure and BLEU its score;
+// numbers stay as they are.
+Json headline_figures(const Json& figures);
+
 // One sentence per line, as the summarization example's nltk.sent_tokenize step does, by a plain
 // rule: a sentence ends at . ! or ? followed by whitespace; existing line breaks stay.
 std::string sentence_lines(const std::string& text);

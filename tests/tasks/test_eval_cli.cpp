@@ -316,7 +316,8 @@ TEST_F(EvalCli, BenchWorkerRecordsQualityAndFlagsSyntheticWeights) {
   EXPECT_TRUE(r.at("quality").contains("exact_match"));
   EXPECT_TRUE(r.at("quality").contains("f1"));
   EXPECT_EQ(r.at("examples").get<int>(), 2);
-  EXPECT_EQ(r.at("meaningful"), false);
+  EXPECT_EQ(r.at("quality").at("meaningful"), false);
+  EXPECT_EQ(r.at("quality").at("f1"), r.at("figures").at("f1"));
   EXPECT_GT(r.at("self_peak_rss_bytes").get<uint64_t>(), 0u);
 
   Json no_data = spec;

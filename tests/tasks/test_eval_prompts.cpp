@@ -166,5 +166,13 @@ TEST(EvalScoring, SummaryFiguresAreRougeAndBleuOfTheItems) {
   EXPECT_NEAR(same["bleu"]["score"].get<double>(), 100.0, 1e-9);
 }
 
+TEST(EvalScoring, HeadlineFiguresAreOneNumberEach) {
+  const Json figures = {{"rouge1", {{"precision", 0.5}, {"recall", 0.25}, {"fmeasure", 0.3}}},
+                        {"bleu", {{"score", 12.5}, {"bp", 1.0}}},
+                        {"exact_match", 40.0}};
+  const Json flat = headline_figures(figures);
+  EXPECT_EQ(flat, Json({{"rouge1", 0.3}, {"bleu", 12.5}, {"exact_match", 40.0}}));
+}
+
 }  // namespace
 }  // namespace lowspec
