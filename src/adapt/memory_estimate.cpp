@@ -32,13 +32,28 @@ bool is_weight_format(DType t) {
 
 uint64_t u(int64_t v) { return static_cast<uint64_t>(v); }
 
+// Product of sizes; a hostile config must not wrap around to a small estimate.
+template <typename... T>
+uint64_t mul(uint64_t first, T... rest) {
+  uint64_t r = first;
+  for (uint64_t v : {static_cast<uint64_t>(rest)...})
+    check(!__builtin_mul_overflow(r, v, &r), "", "the memory estimate overflows 64 bits");
+  return r;
+}
+
+uint64_t add(std::initializer_list<uint64_t> terms) {
+  uint64_t r = 0;
+  for (uint64_t v : terms) check(!__builtin_add_overflow(r, v, &r), "", "the memory estimate overflows 64 bits");
+  return r;
+}
+
 }  // namespace
 
 uint64_t weight_bytes(const ModelConfig& c, DType weights) {
   uint64_t total = 0;
   for (const TensorSpec& t : model_tensor_layout(c)) {
     const bool whole_rows = t.shape.size() == 2 && dtype_bytes(weights, u(t.shape[1])).has_value();
-    total += whole_rows ? *dtype_bytes(weights, u(t.numel())) : u(t.numel()) * kF32;
+    total = add({total, whole_rows ? *dtype_bytes(weights, u(t.numel())) : mul(u(t.numel()), kF32)});
   }
   return total;
 }
@@ -62,21 +77,26 @@ MemoryEstimate estimate_memory(const ModelConfig& c, const MemoryRequest& r) {
   const uint64_t ctx = u(e.context), batch = u(e.batch);
 
   e.weights_bytes = weight_bytes(c, r.weights);
-  if (is_decoder(c.family)) e.kv_cache_bytes = *dtype_bytes(r.kv_cache, 2 * u(c.num_layers) * kv * ctx * batch);
+  if (is_decoder(c.family)) {
+    auto kv_bytes = dtype_bytes(r.kv_cache, mul(2, u(c.num_layers), kv, ctx, batch));
+    check(kv_bytes.has_value() && kv % u(dtype_block_elems(r.kv_cache)) == 0, "",
+          cat("a KV cache in ", dtype_name(r.kv_cache), " needs rows of whole blocks"));
+    e.kv_cache_bytes = *kv_bytes;
+  }
 
   // Tokens whose activations are alive at once.
   const uint64_t chunk = is_decoder(c.family) && r.prefill_chunk > 0 ? std::min(ctx, u(r.prefill_chunk)) : ctx;
   const uint64_t tokens = batch * chunk;
   const bool gated = c.family == Family::Llama || c.family == Family::Gemma;
-  uint64_t activations = 4 * tokens * H                     // residual, normed input, attention and FFN outputs
-                         + tokens * (q + 2 * kv)            // queries, keys, values
-                         + tokens * I * (gated ? 2 : 1)     // FFN intermediate (gate and up)
-                         + tokens * u(c.num_heads) * ctx;   // attention scores of one layer
+  const uint64_t activations = add({mul(4, tokens, H),                  // residual, normed input, block outputs
+                                    mul(tokens, add({q, kv, kv})),      // queries, keys, values
+                                    mul(tokens, I, gated ? 2 : 1),      // FFN intermediate (gate and up)
+                                    mul(tokens, u(c.num_heads), ctx)});  // attention scores of one layer
   uint64_t logits = 0;
-  if (is_decoder(c.family)) logits = batch * V;  // the last position of each sequence
-  else if (c.head == Head::MaskedLM) logits = tokens * V;
-  else if (c.head == Head::QuestionAnswering) logits = tokens * 2;
-  e.working_bytes = (activations + logits) * kF32 + kRuntimeOverheadBytes + V * kTokenizerBytesPerToken;
+  if (is_decoder(c.family)) logits = mul(batch, V);  // the last position of each sequence
+  else if (c.head == Head::MaskedLM) logits = mul(tokens, V);
+  else if (c.head == Head::QuestionAnswering) logits = mul(tokens, 2);
+  e.working_bytes = add({mul(add({activations, logits}), kF32), kRuntimeOverheadBytes, mul(V, kTokenizerBytesPerToken)});
   return e;
 }
 

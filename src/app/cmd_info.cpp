@@ -130,7 +130,7 @@ bool has_pickles(const fs::path& dir) {
 }
 
 // What the weight files hold, checked against the tensors the config implies.
-Json weights_json(const std::string& dir, const ModelConfig& c) {
+Json weights_json(const std::string& dir, const ModelConfig& c, const std::vector<TensorSpec>& layout) {
   HfWeights w(dir);
   std::map<std::string, std::pair<int64_t, uint64_t>> by_dtype;  // tensors, bytes
   std::map<std::string, const SafetensorsEntry*> stored;
@@ -142,7 +142,7 @@ Json weights_json(const std::string& dir, const ModelConfig& c) {
   Json missing = Json::array(), wrong_shape = Json::array(), unexpected = Json::array();
   std::set<std::string> expected;
   int64_t elements = 0;
-  for (const TensorSpec& t : model_tensor_layout(c)) {
+  for (const TensorSpec& t : layout) {
     expected.insert(t.name);
     auto it = stored.find(t.name);
     if (it == stored.end()) missing.push_back(t.name);
@@ -173,6 +173,8 @@ void print_list(const char* what, const Json& names) {
 
 int run_hf(const InfoArgs& a) {
   ModelConfig c = load_model_config(a.model);
+  // Built first: it rejects configs whose sizes overflow before anything multiplies them.
+  const std::vector<TensorSpec> layout = model_tensor_layout(c);
   const fs::path dir = fs::is_directory(a.model) ? fs::path(a.model) : fs::path(a.model).parent_path();
   const char* kind = is_decoder(c.family) ? "decoder" : "encoder";
   const char* heads[] = {"causal LM", "masked LM", "question answering", "none"};
@@ -202,7 +204,7 @@ int run_hf(const InfoArgs& a) {
   }
   if (is_decoder(c.family)) j["shapes"]["rotary_dims"] = c.rotary_dims;
   const bool weights_present = has_safetensors(dir);
-  if (weights_present) j["weights"] = weights_json(dir.string(), c);
+  if (weights_present) j["weights"] = weights_json(dir.string(), c, layout);
   else j["weights"] = nullptr;
   const bool pickles = !weights_present && has_pickles(dir);
   if (pickles) j["weights_note"] = "PyTorch pickle files present: not read (loading them can run code)";

@@ -34,7 +34,9 @@ int64_t json_int(const Json& j, const char* key, int64_t fallback, const std::st
   if (v->is_number_integer()) return v->get<int64_t>();
   if (v->is_number_float()) {
     double d = v->get<double>();
-    if (d == static_cast<double>(static_cast<int64_t>(d))) return static_cast<int64_t>(d);
+    // Range check first: casting a double outside int64_t is undefined (found by fuzz_config).
+    if (d >= -0x1p63 && d < 0x1p63 && d == static_cast<double>(static_cast<int64_t>(d)))
+      return static_cast<int64_t>(d);
   }
   throw Error(file, cat("field \"", key, "\" must be an integer, got ", v->dump()));
 }

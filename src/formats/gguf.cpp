@@ -457,6 +457,9 @@ void GgufFile::parse_all() {
 
   // The data section starts at the next multiple of the alignment.
   data_offset_ = (r.pos() + alignment_ - 1) / alignment_ * alignment_;
+  check(tensors_.empty() || data_offset_ <= bytes_.size(), p,
+        cat("the tensor data would start at byte ", data_offset_, ", past the end of the file (", bytes_.size(),
+            " bytes)"));
   const uint64_t data_size = bytes_.size() > data_offset_ ? bytes_.size() - data_offset_ : 0;
   for (auto& t : tensors_) {
     check(t.offset <= data_size && t.nbytes <= data_size - t.offset, p,

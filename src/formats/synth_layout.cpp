@@ -12,11 +12,20 @@ int64_t TensorSpec::numel() const {
 
 namespace {
 
-// Appends tensors under a name prefix.
+// Layers beyond this are a broken or hostile config (published models have at most ~100), and
+// would make the layout itself large.
+constexpr int64_t kMaxLayers = 4096;
+constexpr int64_t kMaxFeedforwardNetworks = 64;  // MobileBERT stacks 4
+
+// Appends tensors, checking that element counts (and their total) fit int64_t.
 class LayoutBuilder {
  public:
-  explicit LayoutBuilder(std::vector<TensorSpec>& out) : out_(out) {}
+  LayoutBuilder(std::vector<TensorSpec>& out, const std::string& path) : out_(out), path_(path) {}
   void tensor(const std::string& name, std::vector<int64_t> shape, TensorRole role) {
+    int64_t numel = 1;
+    for (int64_t d : shape)
+      check(d >= 0 && !__builtin_mul_overflow(numel, d, &numel), path_, cat("tensor ", name, ": shape overflows"));
+    check(!__builtin_add_overflow(total_, numel, &total_), path_, "the config describes more than 2^63 parameters");
     out_.push_back({name, std::move(shape), role});
   }
   // nn.Linear(in, out): weight [out, in] and, with a bias, bias [out].
@@ -32,6 +41,8 @@ class LayoutBuilder {
 
  private:
   std::vector<TensorSpec>& out_;
+  const std::string& path_;
+  int64_t total_ = 0;
 };
 
 void llama_or_gemma(const ModelConfig& c, LayoutBuilder& b) {
@@ -149,8 +160,13 @@ void mobilebert(const ModelConfig& c, LayoutBuilder& b) {
 }  // namespace
 
 std::vector<TensorSpec> model_tensor_layout(const ModelConfig& c) {
+  check(c.num_layers <= kMaxLayers, c.path,
+        cat("num_hidden_layers ", c.num_layers, " is more than lowspec supports (", kMaxLayers, ")"));
+  check(c.num_feedforward_networks <= kMaxFeedforwardNetworks, c.path,
+        cat("num_feedforward_networks ", c.num_feedforward_networks, " is more than lowspec supports (",
+            kMaxFeedforwardNetworks, ")"));
   std::vector<TensorSpec> out;
-  LayoutBuilder b(out);
+  LayoutBuilder b(out, c.path);
   switch (c.family) {
     case Family::Llama:
     case Family::Gemma: llama_or_gemma(c, b); break;

@@ -26,7 +26,9 @@ struct TensorSpec {
   int64_t numel() const;
 };
 
-// Every tensor of the model `c` describes, for its family and head, in a stable order.
+// Every tensor of the model `c` describes, for its family and head, in a stable order. A config
+// whose sizes overflow int64_t, with more than 4096 layers or 64 stacked FFNs is an Error
+// naming c.path (the layout's own size must not be set by a hostile file).
 // Decoders use the *ForCausalLM layout; encoders without a task head (Head::Base) the layout of
 // their task classes without the head.
 std::vector<TensorSpec> model_tensor_layout(const ModelConfig& c);

@@ -152,6 +152,19 @@ SynthResult synth_model(const std::string& config_or_folder, const std::string& 
   check(!from_folder || !fs::equivalent(config_or_folder, out_dir, ec), out_dir,
         "the output folder is the source folder");
   const fs::path out(out_dir);
+  const std::vector<TensorSpec> layout = model_tensor_layout(config);
+  SynthResult result;
+  result.tensors = layout.size();
+  for (const auto& t : layout) result.parameters += t.numel();
+  if (result.parameters != count_parameters(config))
+    throw InternalError(cat("synth layout has ", result.parameters, " parameters, the config ",
+                            count_parameters(config)));
+
+  const std::vector<Shard> shards = plan_shards(layout, options.dtype, options.max_shard_bytes);
+  for (const auto& s : shards) result.weight_bytes += s.bytes;
+  const fs::space_info space = fs::space(out, ec);
+  check(ec || space.available >= result.weight_bytes, out_dir,
+        cat("the weights need ", result.weight_bytes, " bytes but only ", space.available, " are free"));
   remove_old_weights(out);
 
   raw["torch_dtype"] = torch_dtype;
@@ -171,16 +184,6 @@ SynthResult synth_model(const std::string& config_or_folder, const std::string& 
     write_text(out / "generation_config.json", gen.dump(2) + "\n");
   }
 
-  const std::vector<TensorSpec> layout = model_tensor_layout(config);
-  SynthResult result;
-  result.tensors = layout.size();
-  for (const auto& t : layout) result.parameters += t.numel();
-  if (result.parameters != count_parameters(config))
-    throw InternalError(cat("synth layout has ", result.parameters, " parameters, the config ",
-                            count_parameters(config)));
-
-  const std::vector<Shard> shards = plan_shards(layout, options.dtype, options.max_shard_bytes);
-  for (const auto& s : shards) result.weight_bytes += s.bytes;
   std::vector<float> values(kChunkElems);
   std::vector<uint16_t> narrow(options.dtype == DType::F32 ? 0 : kChunkElems);
   Json weight_map = Json::object();

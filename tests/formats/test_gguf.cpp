@@ -299,6 +299,10 @@ TEST(Gguf, TensorInfoErrors) {
   expect_error(one_tensor({}, 0, 0, 32), "0 dimensions");
   expect_error(one_tensor({8}, 999, 0, 32), "unknown ggml type 999");
   expect_error(one_tensor({16}, 8, 0, 64), "not a multiple of the Q8_0 block size");
+  // Empty tensors whose data section would start past the end (found by fuzz_gguf).
+  Bytes far;
+  far.header(1, 1).kv_u32("general.alignment", 8192).tensor("w", {0}, 0, 0);
+  expect_error(far, "past the end of the file");
   Bytes overlap;
   overlap.header(2, 0).tensor("a", {16}, 0, 0).tensor("b", {8}, 0, 32).pad_to(32).zeros(64);
   expect_error(overlap, "overlap");

@@ -164,6 +164,20 @@ TEST(Synth, BadInputsAreErrors) {
   EXPECT_THROW(synth_model(out.file("missing.json"), out.file("x"), {}), Error);
   std::ofstream(out.file("bad.json")) << R"({"model_type": "gpt2"})";
   EXPECT_THROW(synth_model(out.file("bad.json"), out.file("x"), {}), Error);
+  // Sizes a hostile config can reach: 2^31 in every dimension overflows int64 parameters, and
+  // a million layers would make the layout itself huge.
+  std::ofstream(out.file("huge.json")) << R"({"model_type": "llama", "vocab_size": 2147483648,
+      "hidden_size": 2147483648, "intermediate_size": 2147483648, "num_attention_heads": 1})";
+  EXPECT_THROW(model_tensor_layout(load_model_config(out.file("huge.json"))), Error);
+  std::ofstream(out.file("deep.json")) << R"({"model_type": "llama", "num_hidden_layers": 1000000})";
+  EXPECT_THROW(synth_model(out.file("deep.json"), out.file("x"), {}), Error);
+  std::ofstream(out.file("wide.json")) << R"({"model_type": "mobilebert", "num_feedforward_networks": 499999998})";
+  EXPECT_THROW(synth_model(out.file("wide.json"), out.file("x"), {}), Error);  // found by fuzz_config
+  // Weights larger than the free disk space are refused before anything is written.
+  std::ofstream(out.file("big.json")) << R"({"model_type": "llama", "vocab_size": 2000000000,
+      "hidden_size": 1000000, "num_attention_heads": 1, "num_hidden_layers": 1})";
+  EXPECT_THROW(synth_model(out.file("big.json"), out.file("y"), {}), Error);
+  EXPECT_FALSE(fs::exists(out.path() / "y" / "config.json"));
 }
 
 }  // namespace
