@@ -22,6 +22,8 @@ constexpr int kTileRows = 6;     // input rows per register tile
 constexpr int kTileCols = 16;    // output columns per register tile (2 ymm)
 constexpr int kDepth = 256;      // K per packed panel: a sliver is 16 KiB
 constexpr int kPanelCols = 256;  // output columns per packed panel: 256 KiB
+constexpr int kInputStride = kDepth + 8;  // floats between copied x rows
+constexpr int64_t kInputRows = 480;       // x rows per copied block: 495 KiB
 constexpr int kMaxDecodeM = 4;
 
 // 8 consecutive weights widened to float; `scalar` widens one (for K tails).
@@ -195,22 +197,37 @@ constexpr std::array<TileKernel, sizeof...(I)> tile_kernels(std::index_sequence<
 // kTileKernels[r - 1] handles a tile of r input rows.
 constexpr auto kTileKernels = tile_kernels(std::make_index_sequence<kTileRows>{});
 
+// Copies x[m0 .. m0+rows, k0 .. k0+depth) to rows kInputStride floats apart: the model's own
+// row stride is often a multiple of 4 KiB (K = 2048: 8 KiB), which would put every row of a
+// register tile in the same L1 sets.
+LOWSPEC_AVX2 void copy_input_block(const MatmulProblem& p, int64_t m0, int64_t rows, int64_t k0, int depth,
+                                     float* block) {
+  for (int64_t i = 0; i < rows; ++i) {
+    std::copy_n(p.x + (m0 + i) * p.K + k0, depth, block + i * kInputStride);
+  }
+}
+
 template <class W>
 LOWSPEC_AVX2 void gemm(const MatmulProblem& p, int64_t n0, int64_t n1) {
-  thread_local AlignedBuffer<float> panel;
+  thread_local AlignedBuffer<float> panel, input;
   panel.resize(static_cast<size_t>(kPanelCols) * kDepth);
-  for (int64_t nc = n0; nc < n1; nc += kPanelCols) {
-    const int cols = static_cast<int>(std::min<int64_t>(kPanelCols, n1 - nc));
+  input.resize(static_cast<size_t>(kInputRows) * kInputStride);
+  for (int64_t mc = 0; mc < p.M; mc += kInputRows) {
+    const int64_t rows = std::min<int64_t>(kInputRows, p.M - mc);
     for (int64_t k0 = 0; k0 < p.K; k0 += kDepth) {
       const int depth = static_cast<int>(std::min<int64_t>(kDepth, p.K - k0));
-      pack_panel<W>(p, nc, cols, k0, depth, panel.data());
-      for (int64_t m0 = 0; m0 < p.M; m0 += kTileRows) {
-        const TileKernel kernel = kTileKernels[std::min<int64_t>(kTileRows, p.M - m0) - 1];
-        for (int j = 0; j < cols; j += kTileCols) {
-          const int64_t n = nc + j;
-          kernel(p.x + m0 * p.K + k0, p.K, panel.data() + static_cast<int64_t>(j) * depth, depth,
-                 p.y + m0 * p.N + n, p.N, std::min(kTileCols, cols - j),
-                 p.bias ? p.bias + n : nullptr, k0 > 0);
+      copy_input_block(p, mc, rows, k0, depth, input.data());
+      for (int64_t nc = n0; nc < n1; nc += kPanelCols) {
+        const int cols = static_cast<int>(std::min<int64_t>(kPanelCols, n1 - nc));
+        pack_panel<W>(p, nc, cols, k0, depth, panel.data());
+        for (int64_t m0 = 0; m0 < rows; m0 += kTileRows) {
+          const TileKernel kernel = kTileKernels[std::min<int64_t>(kTileRows, rows - m0) - 1];
+          for (int j = 0; j < cols; j += kTileCols) {
+            const int64_t n = nc + j;
+            kernel(input.data() + m0 * kInputStride, kInputStride,
+                   panel.data() + static_cast<int64_t>(j) * depth, depth, p.y + (mc + m0) * p.N + n,
+                   p.N, std::min(kTileCols, cols - j), p.bias ? p.bias + n : nullptr, k0 > 0);
+          }
         }
       }
     }
