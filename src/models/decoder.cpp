@@ -91,7 +91,7 @@ void Decoder::attention(DecoderState& s, int64_t layer, const DecoderStep& step,
       for (int64_t g = 0; g < nkv; ++g) {
         float* k = s.k.data() + m * kv_dim + g * hd;
         rope_rotate(k, half, cos, sin);
-        std::memcpy(s.keys(layer, b, g) + slot * hd, k, sizeof(float) * hd);
+        store_key(s.keys(layer, b, g), slot, k, hd);
         std::memcpy(s.values(layer, b, g) + slot * hd, s.v.data() + m * kv_dim + g * hd, sizeof(float) * hd);
       }
     }
@@ -99,7 +99,7 @@ void Decoder::attention(DecoderState& s, int64_t layer, const DecoderStep& step,
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   const int64_t items = B * nh * T;  // (row, head, token), heads of one kv head adjacent
   pool.run([&](int thread, int threads) {
-    float* scores = s.scores.data() + thread * s.max_context;
+    float* scores = s.scores.data() + thread * s.scores_stride();
     for (int64_t i = items * thread / threads; i < items * (thread + 1) / threads; ++i) {
       const int64_t b = i / (nh * T), h = i / T % nh, t = i % T, m = b * T + t, g = h / group;
       const uint8_t* mask = step.key_mask ? step.key_mask + b * s.max_context : nullptr;

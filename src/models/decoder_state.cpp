@@ -1,5 +1,7 @@
 #include "models/decoder_state.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 
 namespace lowspec {
@@ -18,8 +20,10 @@ DecoderState::DecoderState(const ModelConfig& c, int64_t batch, int64_t max_cont
                             " step ", max_step_tokens, " threads ", threads));
   const auto n = [](int64_t a, int64_t b) { return static_cast<size_t>(a * b); };
   const int64_t M = batch * max_step_tokens, H = c.hidden_size;
-  k_cache.resize(n(layers * batch * kv_heads, max_context * head_dim));
-  v_cache.resize(k_cache.size());
+  k_cache.resize(n(layers * batch * kv_heads, key_cache_floats(max_context, head_dim)));
+  // Zeroed once: the unused lanes of a last key block are then finite numbers, never read garbage.
+  std::fill(k_cache.begin(), k_cache.end(), 0.0f);
+  v_cache.resize(n(layers * batch * kv_heads, max_context * head_dim));
   const bool phi = c.family == Family::Phi;  // parallel MLP output, no gate
   for (auto* b : {&x, &xn, &proj}) b->resize(n(M, H));
   mlp_out.resize(phi ? n(M, H) : 0);
@@ -32,7 +36,7 @@ DecoderState::DecoderState(const ModelConfig& c, int64_t batch, int64_t max_cont
   rope_cos.resize(n(M, c.rotary_dims / 2));
   rope_sin.resize(rope_cos.size());
   inv_freq.resize(static_cast<size_t>(c.rotary_dims / 2));
-  scores.resize(n(threads, max_context));
+  scores.resize(n(threads, scores_stride()));
 }
 
 uint64_t DecoderState::bytes() const {

@@ -6,6 +6,7 @@
 
 #include "core/aligned_buffer.h"
 #include "formats/model_config.h"
+#include "kernels/attention.h"
 
 namespace lowspec {
 
@@ -15,9 +16,14 @@ struct DecoderState {
 
   // Forgets the cached sequence (the buffers stay).
   void reset() { length = 0; }
-  // Slot 0 of one kv head's cache of one row: [max_context, head_dim].
-  float* keys(int64_t layer, int64_t row, int64_t kv_head) { return k_cache.data() + offset(layer, row, kv_head); }
-  float* values(int64_t layer, int64_t row, int64_t kv_head) { return v_cache.data() + offset(layer, row, kv_head); }
+  // One kv head's cache of one row: keys blocked as kernels/attention.h lays them out, values
+  // [max_context, head_dim].
+  float* keys(int64_t layer, int64_t row, int64_t kv_head) {
+    return k_cache.data() + index(layer, row, kv_head) * key_cache_floats(max_context, head_dim);
+  }
+  float* values(int64_t layer, int64_t row, int64_t kv_head) {
+    return v_cache.data() + index(layer, row, kv_head) * max_context * head_dim;
+  }
   // Final-norm output of the last step, [batch * tokens, H] (what the lm_head sees).
   const float* hidden() const { return xn.data(); }
   // Bytes held by the cache and the scratch.
@@ -27,7 +33,8 @@ struct DecoderState {
   int64_t length = 0;  // cache slots filled, the same in every row (left padding keeps rows aligned)
 
   int64_t layers, kv_heads, head_dim;
-  AlignedBuffer<float> k_cache, v_cache;  // [layers, batch, kv_heads, max_context, head_dim]
+  AlignedBuffer<float> k_cache;  // [layers, batch, kv_heads] x blocked keys
+  AlignedBuffer<float> v_cache;  // [layers, batch, kv_heads, max_context, head_dim]
 
   // One step, M = batch * tokens rows.
   AlignedBuffer<float> x, xn, proj, mlp_out;  // [M, H]: residual stream, normed, attention out, Phi MLP out
@@ -36,11 +43,12 @@ struct DecoderState {
   AlignedBuffer<float> gate, up;              // [M, I]
   AlignedBuffer<float> rope_cos, rope_sin;    // [M, rotary_dims / 2]
   AlignedBuffer<float> inv_freq;              // [rotary_dims / 2]
-  AlignedBuffer<float> scores;                // [threads, max_context]
+  AlignedBuffer<float> scores;                // [threads, max_context rounded up to kKeyBlock]
+  int64_t scores_stride() const { return (max_context + kKeyBlock - 1) / kKeyBlock * kKeyBlock; }
 
  private:
-  int64_t offset(int64_t layer, int64_t row, int64_t kv_head) const {
-    return ((layer * batch + row) * kv_heads + kv_head) * max_context * head_dim;
+  int64_t index(int64_t layer, int64_t row, int64_t kv_head) const {
+    return (layer * batch + row) * kv_heads + kv_head;
   }
 };
 
