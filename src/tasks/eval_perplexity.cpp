@@ -73,7 +73,7 @@ EvalReport run_perplexity_eval(const EvalOptions& options, const ModelConfig& co
   check(decoder || config.head == Head::MaskedLM, options.model,
         cat(config.architecture, " has no language-model head: pseudo-perplexity needs a ...ForMaskedLM encoder"));
   std::vector<TextItem> texts = load_texts(options);
-  const std::unique_ptr<tokenizer::Tokenizer> tok = load_model_tokenizer(options.model);
+  const std::unique_ptr<tokenizer::Tokenizer> tok = load_model_tokenizer(options.model, config);
   const int64_t window = std::min(config.max_position_embeddings, decoder ? kMaxWindow : int64_t{512});
 
   // Tokenize first: items with fewer than 2 tokens (decoders) or none (encoders) score nothing.

@@ -31,7 +31,7 @@ EvalReport run_qa_eval(const EvalOptions& options, const ModelConfig& config, Th
                                  "encoder (or use a decoder for generative QA)"));
   const std::vector<eval::QaExample> examples = eval::load_squad(options.data, options.sampling);
   check(!examples.empty(), options.data, "holds no question");
-  const std::unique_ptr<tokenizer::Tokenizer> tok = load_model_tokenizer(options.model);
+  const std::unique_ptr<tokenizer::Tokenizer> tok = load_model_tokenizer(options.model, config);
   auto id_of = [](const eval::QaExample& e, size_t) { return e.id; };
 
   EvalReport report;

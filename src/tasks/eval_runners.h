@@ -19,8 +19,9 @@ EvalReport run_summarize_eval(const EvalOptions& options, const ModelConfig& con
 EvalReport run_perplexity_eval(const EvalOptions& options, const ModelConfig& config, ThreadPool& pool,
                                const EvalProgress& progress);
 
-// The model folder's tokenizer; its absence is an Error naming the folder.
-std::unique_ptr<tokenizer::Tokenizer> load_model_tokenizer(const std::string& model);
+// The model folder's tokenizer. Errors name the folder: no tokenizer, or one with more ids than
+// the model's vocabulary (a tokenizer of another model).
+std::unique_ptr<tokenizer::Tokenizer> load_model_tokenizer(const std::string& model, const ModelConfig& config);
 
 // Runs `evaluate(example)` -> EvalItem over the examples in order, timing each and reporting
 // progress. An Error in one example is rethrown naming the dataset and the example's id.

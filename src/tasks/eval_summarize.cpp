@@ -24,7 +24,7 @@ EvalReport run_summarize_eval(const EvalOptions& options, const ModelConfig& con
   for (const eval::SummaryExample& e : examples)
     check(!trim_whitespace(e.highlights).empty(), options.data,
           cat("example ", e.id, ": the highlights (the reference summary) are empty"));
-  const std::unique_ptr<tokenizer::Tokenizer> tok = load_model_tokenizer(options.model);
+  const std::unique_ptr<tokenizer::Tokenizer> tok = load_model_tokenizer(options.model, config);
   const Decoder model(options.model);
   const GenerationConfig gen = load_generation_config(options.model, model.config());
   const int64_t max_new = options.max_new_tokens > 0 ? options.max_new_tokens : kDefaultSummaryTokens;

@@ -25,12 +25,17 @@ const char* eval_task_name(EvalTask task) {
   return "?";
 }
 
-std::unique_ptr<tokenizer::Tokenizer> load_model_tokenizer(const std::string& model) {
+std::unique_ptr<tokenizer::Tokenizer> load_model_tokenizer(const std::string& model, const ModelConfig& config) {
+  std::unique_ptr<tokenizer::Tokenizer> tok;
   try {
-    return tokenizer::load_tokenizer(model);
+    tok = tokenizer::load_tokenizer(model);
   } catch (const Error& e) {
     throw Error(cat(e.what(), " (the quality tasks need the model's tokenizer in its folder)"));
   }
+  check(static_cast<int64_t>(tok->vocab_size()) <= config.vocab_size, model,
+        cat("the tokenizer has ", tok->vocab_size(), " ids but the model's vocabulary has ", config.vocab_size,
+            ": the tokenizer belongs to another model"));
+  return tok;
 }
 
 EvalReport run_eval(const EvalOptions& options, const EvalProgress& progress) {

@@ -297,6 +297,14 @@ TEST_F(EvalCli, ModelsThatCannotDoTheTask) {
                     "no language-model head");
   // The hf-tiny folder has no tokenizer.
   expect_user_error("eval --model " + fixture("hf-tiny/llama") + " --task qa --data " + fixture(kSquad), "tokenizer");
+  // A real tokenizer beside a model with a 512-token vocabulary.
+  const std::filesystem::path small = dir_->path() / "small-vocab";
+  std::filesystem::create_directories(small);
+  for (const char* f : {"config.json", "model.safetensors", "generation_config.json"})
+    std::filesystem::copy_file(fixture(std::string("hf-tiny/llama/") + f), small / f);
+  std::filesystem::copy_file(std::filesystem::path(llama_) / "tokenizer.json", small / "tokenizer.json");
+  expect_user_error("eval --model " + small.string() + " --task qa --data " + fixture(kSquad),
+                    "the tokenizer has 32000 ids but the model's vocabulary has 512");
   expect_user_error("eval --model " + llama_ + " --task translate --data " + fixture(kSquad), "unknown task");
   expect_user_error("eval --model " + llama_ + " --task qa --quant q8_0 --data " + fixture(kSquad), "--quant");
   expect_user_error("eval --model " + llama_ + " --task qa --max-new-tokens 256 --data " + fixture(kSquad),
