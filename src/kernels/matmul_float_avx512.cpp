@@ -116,11 +116,12 @@ LOWSPEC_AVX512 void decode_row(const MatmulProblem& p, int64_t n) {
       }
     }
   }
-  for (int u = 0; k < K; k += 16, u = (u + 1) % kUnroll) {
+  for (; k < K; k += 16) {  // at most 3 more vectors: one accumulator (a constant index keeps
+                            // acc in registers)
     const __mmask16 mask = first_lanes(K - k);
     const __m512 wv = W::load(w + k, mask);
     for (int m = 0; m < M; ++m) {
-      acc[u][m] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(mask, p.x + m * K + k), acc[u][m]);
+      acc[0][m] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(mask, p.x + m * K + k), acc[0][m]);
     }
   }
   const float b = p.bias ? p.bias[n] : 0.0f;
