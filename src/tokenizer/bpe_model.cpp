@@ -1,24 +1,69 @@
 // Byte-pair encoding (Hugging Face BPE model semantics). Merging a word uses a priority queue of
 // candidate merges over a linked list of symbols, so it is O(n log n) in the word length.
+#include <algorithm>
 #include <cstdio>
 #include <queue>
-#include <unordered_map>
 
 #include "core/error.h"
 #include "tokenizer/model.h"
 #include "tokenizer/unicode.h"
+#include "tokenizer/word_cache.h"
 
 namespace lowspec::tokenizer {
 namespace {
 
-struct MergeResult {
-  double rank;
-  int32_t new_id;
-};
-
 uint64_t pair_key(int32_t left, int32_t right) {
   return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) | static_cast<uint32_t>(right);
 }
+
+// Open-addressing map from a pair of token ids to its merge: one flat array, no node per merge.
+class MergeTable {
+ public:
+  struct Merge {
+    uint64_t key;  // kEmpty: free slot
+    double rank;
+    int32_t new_id;
+  };
+
+  void reserve(size_t count) {
+    size_t n = 16;
+    while (n < 2 * count) n *= 2;
+    if (n > slots_.size()) rehash(n);
+  }
+  // Keeps the first merge of a pair, as Hugging Face does.
+  void insert(uint64_t key, double rank, int32_t new_id) {
+    if (2 * (used_ + 1) > slots_.size()) rehash(std::max<size_t>(16, 2 * slots_.size()));
+    Merge& slot = slots_[position(key)];
+    if (slot.key != kEmpty) return;
+    slot = {key, rank, new_id};
+    ++used_;
+  }
+  const Merge* find(uint64_t key) const {
+    if (slots_.empty()) return nullptr;
+    const Merge& slot = slots_[position(key)];
+    return slot.key == kEmpty ? nullptr : &slot;
+  }
+
+ private:
+  // Token ids are below 2^24, so no pair key has all bits set.
+  static constexpr uint64_t kEmpty = ~uint64_t{0};
+
+  size_t position(uint64_t key) const {
+    const size_t mask = slots_.size() - 1;
+    size_t i = static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> 20) & mask;
+    while (slots_[i].key != kEmpty && slots_[i].key != key) i = (i + 1) & mask;
+    return i;
+  }
+  void rehash(size_t n) {
+    std::vector<Merge> old = std::move(slots_);
+    slots_.assign(n, Merge{kEmpty, 0, 0});
+    for (const Merge& m : old)
+      if (m.key != kEmpty) slots_[position(m.key)] = m;
+  }
+
+  std::vector<Merge> slots_;  // power-of-two size, at most half full
+  size_t used_ = 0;
+};
 
 class BpeModel : public Model {
  public:
@@ -31,23 +76,25 @@ class BpeModel : public Model {
             cat("BPE unk_token \"", *options_.unk_token, "\" is not in the vocabulary"));
     }
     merges_.reserve(merges.size());
-    const size_t prefix_len = options_.continuing_subword_prefix.size();
+    const std::string& prefix = options_.continuing_subword_prefix;
+    std::string merged;
     for (const BpeMerge& m : merges) {
       const auto left = vocab_.find(m.left);
       const auto right = vocab_.find(m.right);
-      check(left && right, file,
-            cat("BPE merge \"", m.left, " ", m.right, "\" names a token not in the vocabulary"));
+      if (!left || !right)
+        throw Error(file, cat("BPE merge \"", m.left, " ", m.right,
+                              "\" names a token not in the vocabulary"));
       // With a continuing-subword prefix, the right part's prefix is dropped in the result.
-      std::string merged = m.left;
-      if (prefix_len > 0 && m.right.compare(0, prefix_len, options_.continuing_subword_prefix) == 0)
-        merged.append(m.right, prefix_len);
+      merged.assign(m.left);
+      if (!prefix.empty() && m.right.starts_with(prefix))
+        merged.append(m.right, prefix.size());
       else
         merged += m.right;
       const auto new_id = vocab_.find(merged);
-      check(new_id.has_value(), file,
-            cat("BPE merge \"", m.left, " ", m.right, "\" makes \"", merged,
-                "\", which is not in the vocabulary"));
-      merges_.emplace(pair_key(*left, *right), MergeResult{m.rank, *new_id});  // first one wins
+      if (!new_id)
+        throw Error(file, cat("BPE merge \"", m.left, " ", m.right, "\" makes \"", merged,
+                              "\", which is not in the vocabulary"));
+      merges_.insert(pair_key(*left, *right), m.rank, *new_id);
     }
     if (options_.byte_fallback)
       for (int b = 0; b < 256; ++b) {
@@ -64,14 +111,17 @@ class BpeModel : public Model {
         out.push_back({*id, 0, word.size()});
         return;
       }
+    if (cache_.find(word, out)) return;
     std::vector<Symbol> symbols = initial_symbols(word);
     merge_all(symbols);
+    const size_t first = out.size();
     size_t pos = 0;
     for (const Symbol& s : symbols) {
       if (s.len == 0) continue;
       out.push_back({s.id, pos, pos + s.len});
       pos += s.len;
     }
+    cache_.insert(word, out.data() + first, out.data() + out.size());
   }
 
  private:
@@ -83,20 +133,27 @@ class BpeModel : public Model {
 
   std::vector<Symbol> initial_symbols(std::string_view word) const {
     std::vector<Symbol> symbols;
+    symbols.reserve(word.size());
     auto add = [&](int32_t id, size_t len) {
       const auto n = static_cast<int32_t>(symbols.size());
       symbols.push_back({id, n - 1, n + 1, len});
     };
+    // Without prefix or suffix a character is its own piece: look it up in place.
+    const bool bare = options_.continuing_subword_prefix.empty() && options_.end_of_word_suffix.empty();
     size_t unk_len = 0;  // bytes of the pending run of unknown characters (0: none)
-    std::string piece;
+    std::string buffer;
     for (size_t pos = 0; pos < word.size();) {
       const size_t start = pos;
-      next_codepoint(word, pos);
+      pos += std::min(utf8_length(static_cast<uint8_t>(word[pos])), word.size() - pos);
       const size_t byte_len = pos - start;
-      piece.clear();
-      if (start > 0) piece += options_.continuing_subword_prefix;
-      piece += word.substr(start, byte_len);
-      if (pos == word.size()) piece += options_.end_of_word_suffix;
+      std::string_view piece = word.substr(start, byte_len);
+      if (!bare) {
+        buffer.clear();
+        if (start > 0) buffer += options_.continuing_subword_prefix;
+        buffer += piece;
+        if (pos == word.size()) buffer += options_.end_of_word_suffix;
+        piece = buffer;
+      }
       if (auto id = vocab_.find(piece)) {
         if (unk_len > 0) add(*unk_id_, unk_len), unk_len = 0;
         add(*id, byte_len);
@@ -115,7 +172,7 @@ class BpeModel : public Model {
 
   // Adds one <0xXX> symbol per byte of piece if all of them exist.
   template <typename Add>
-  bool add_bytes(const std::string& piece, Add& add) const {
+  bool add_bytes(std::string_view piece, Add& add) const {
     for (char c : piece)
       if (byte_ids_[static_cast<uint8_t>(c)] < 0) return false;
     for (char c : piece) add(byte_ids_[static_cast<uint8_t>(c)], 1);
@@ -127,16 +184,19 @@ class BpeModel : public Model {
       double rank;
       int32_t pos;
       int32_t new_id;
+      uint64_t pair;  // the ids merged; if the symbols at pos changed since, it is stale
       bool operator>(const Candidate& o) const {
         return rank != o.rank ? rank > o.rank : pos > o.pos;
       }
     };
-    std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> queue;
+    std::vector<Candidate> heap;
+    heap.reserve(symbols.size());
+    std::priority_queue queue(std::greater<Candidate>{}, std::move(heap));
     auto consider = [&](int32_t pos) {
       const int32_t next = symbols[pos].next;
       if (next < 0) return;
-      auto it = merges_.find(pair_key(symbols[pos].id, symbols[next].id));
-      if (it != merges_.end()) queue.push({it->second.rank, pos, it->second.new_id});
+      const uint64_t pair = pair_key(symbols[pos].id, symbols[next].id);
+      if (const MergeTable::Merge* m = merges_.find(pair)) queue.push({m->rank, pos, m->new_id, pair});
     };
     for (int32_t i = 0; i + 1 < static_cast<int32_t>(symbols.size()); ++i) consider(i);
     while (!queue.empty()) {
@@ -145,10 +205,7 @@ class BpeModel : public Model {
       Symbol& left = symbols[top.pos];
       if (left.len == 0 || left.next < 0) continue;
       Symbol& right = symbols[left.next];
-      // Skip stale candidates: one side has changed since this merge was queued.
-      auto it = merges_.find(pair_key(left.id, right.id));
-      if (it == merges_.end() || it->second.new_id != top.new_id || it->second.rank != top.rank)
-        continue;
+      if (pair_key(left.id, right.id) != top.pair) continue;
       left.id = top.new_id;
       left.len += right.len;
       right.len = 0;
@@ -161,8 +218,9 @@ class BpeModel : public Model {
 
   BpeOptions options_;
   std::optional<int32_t> unk_id_;
-  std::unordered_map<uint64_t, MergeResult> merges_;
+  MergeTable merges_;
   int32_t byte_ids_[256] = {};
+  mutable WordCache cache_;
 };
 
 }  // namespace
@@ -175,11 +233,11 @@ std::unique_ptr<Model> make_bpe(Vocab vocab, const std::vector<BpeMerge>& merges
 std::vector<BpeMerge> merges_from_scores(const Vocab& vocab, const std::vector<float>& scores) {
   std::vector<BpeMerge> merges;
   for (int32_t id = 0; id < vocab.size(); ++id) {
-    const std::string& t = vocab.token(id);
+    const std::string_view t = vocab.token(id);
     const double rank = id < static_cast<int32_t>(scores.size()) ? -scores[id] : 0.0;
     for (size_t cut = 1; cut < t.size(); ++cut) {
       if ((static_cast<uint8_t>(t[cut]) & 0xC0) == 0x80) continue;  // keep characters whole
-      std::string_view left(t.data(), cut), right(t.data() + cut, t.size() - cut);
+      const std::string_view left = t.substr(0, cut), right = t.substr(cut);
       if (vocab.find(left) && vocab.find(right))
         merges.push_back({std::string(left), std::string(right), rank});
     }

@@ -59,7 +59,23 @@ std::unique_ptr<Model> make_unigram(Vocab vocab, std::vector<double> scores,
                                     std::optional<int32_t> unk_id, bool byte_fallback,
                                     const std::string& file);
 
-// Parses a tokenizer.json "model" object.
-std::unique_ptr<Model> parse_model(const Json& j, const std::string& file);
+// The big tables of a tokenizer.json model, filled from the JSON parser's events instead of
+// JSON values (building a 256k-entry vocabulary as a JSON object takes most of a second).
+struct ModelTables {
+  struct VocabEntry {
+    size_t offset, length;  // of the token in vocab_bytes
+    int64_t id;
+  };
+  bool has_vocab = false;  // model.vocab is an object: its entries are here, in file order
+  std::string vocab_bytes;
+  std::vector<VocabEntry> vocab;
+  std::string vocab_error;  // the first malformed entry, reported if the model uses the table
+  bool has_merges = false;  // model.merges is an array: its entries are here
+  std::vector<BpeMerge> merges;
+  std::string merges_error;
+};
+
+// Parses a tokenizer.json "model" object whose vocab and merges the reader put in tables.
+std::unique_ptr<Model> parse_model(const Json& j, const std::string& file, const ModelTables& tables);
 
 }  // namespace lowspec::tokenizer

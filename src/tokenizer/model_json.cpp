@@ -5,13 +5,17 @@
 namespace lowspec::tokenizer {
 namespace {
 
-Vocab parse_vocab_object(const Json& j, const std::string& file) {
-  check(j.contains("vocab") && j["vocab"].is_object(), file, "model: \"vocab\" must be an object");
+// The vocab object, from the tables the reader took out of the JSON.
+Vocab parse_vocab_object(const Json& j, const std::string& file, const ModelTables& tables) {
+  check(j.contains("vocab") && j["vocab"].is_object() && tables.has_vocab, file,
+        "model: \"vocab\" must be an object");
+  if (!tables.vocab_error.empty()) throw Error(file, tables.vocab_error);
   Vocab vocab;
-  for (const auto& [token, id] : j["vocab"].items()) {
-    check(id.is_number_integer(), file, cat("model vocab: id of \"", token, "\" is not an integer"));
-    vocab.add(token, id.get<int64_t>(), file);
-  }
+  vocab.reserve(tables.vocab.size(), tables.vocab_bytes.size());
+  // A JSON object keeps the last of duplicate keys, so add from the end and skip repeats.
+  const std::string_view bytes = tables.vocab_bytes;
+  for (auto it = tables.vocab.rbegin(); it != tables.vocab.rend(); ++it)
+    vocab.add_if_new(bytes.substr(it->offset, it->length), it->id, file);
   return vocab;
 }
 
@@ -20,28 +24,10 @@ std::optional<std::string> optional_string(const Json& j, const char* key, const
   return json_require_string(j, key, file);
 }
 
-std::unique_ptr<Model> parse_bpe(const Json& j, const std::string& file) {
-  Vocab vocab = parse_vocab_object(j, file);
-  check(j.contains("merges") && j["merges"].is_array(), file, "BPE model: \"merges\" must be an array");
-  std::vector<BpeMerge> merges;
-  merges.reserve(j["merges"].size());
-  for (const Json& m : j["merges"]) {
-    BpeMerge merge{"", "", static_cast<double>(merges.size())};
-    if (m.is_string()) {
-      const std::string s = m.get<std::string>();
-      const size_t space = s.find(' ');
-      check(space != std::string::npos && s.find(' ', space + 1) == std::string::npos, file,
-            cat("BPE merge \"", s, "\" is not two tokens separated by one space"));
-      merge.left = s.substr(0, space);
-      merge.right = s.substr(space + 1);
-    } else {
-      check(m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string(), file,
-            "BPE merge must be \"a b\" or [\"a\", \"b\"]");
-      merge.left = m[0].get<std::string>();
-      merge.right = m[1].get<std::string>();
-    }
-    merges.push_back(std::move(merge));
-  }
+std::unique_ptr<Model> parse_bpe(const Json& j, const std::string& file, const ModelTables& tables) {
+  Vocab vocab = parse_vocab_object(j, file, tables);
+  check(tables.has_merges, file, "BPE model: \"merges\" must be an array");
+  if (!tables.merges_error.empty()) throw Error(file, tables.merges_error);
   BpeOptions options;
   options.unk_token = optional_string(j, "unk_token", file);
   options.continuing_subword_prefix = optional_string(j, "continuing_subword_prefix", file).value_or("");
@@ -49,10 +35,11 @@ std::unique_ptr<Model> parse_bpe(const Json& j, const std::string& file) {
   options.fuse_unk = json_bool(j, "fuse_unk", false, file);
   options.byte_fallback = json_bool(j, "byte_fallback", false, file);
   options.ignore_merges = json_bool(j, "ignore_merges", false, file);
-  return make_bpe(std::move(vocab), merges, options, file);
+  return make_bpe(std::move(vocab), tables.merges, options, file);
 }
 
-std::unique_ptr<Model> parse_wordpiece(const Json& j, const std::string& file) {
+std::unique_ptr<Model> parse_wordpiece(const Json& j, const std::string& file,
+                                       const ModelTables& tables) {
   WordPieceOptions options;
   options.unk_token = json_string(j, "unk_token", options.unk_token, file);
   options.continuing_subword_prefix =
@@ -60,7 +47,7 @@ std::unique_ptr<Model> parse_wordpiece(const Json& j, const std::string& file) {
   const int64_t max_chars = json_int(j, "max_input_chars_per_word", 100, file);
   check(max_chars >= 0, file, "WordPiece max_input_chars_per_word must not be negative");
   options.max_input_chars_per_word = static_cast<size_t>(max_chars);
-  return make_wordpiece(parse_vocab_object(j, file), options, file);
+  return make_wordpiece(parse_vocab_object(j, file, tables), options, file);
 }
 
 std::unique_ptr<Model> parse_unigram(const Json& j, const std::string& file) {
@@ -85,7 +72,7 @@ std::unique_ptr<Model> parse_unigram(const Json& j, const std::string& file) {
 
 }  // namespace
 
-std::unique_ptr<Model> parse_model(const Json& j, const std::string& file) {
+std::unique_ptr<Model> parse_model(const Json& j, const std::string& file, const ModelTables& tables) {
   check(j.is_object(), file, "\"model\" must be an object");
   std::string type = json_string(j, "type", "", file);
   if (type.empty()) {  // older files have no type: tell the models apart by their fields
@@ -93,8 +80,8 @@ std::unique_ptr<Model> parse_model(const Json& j, const std::string& file) {
     else if (j.contains("vocab") && j["vocab"].is_array()) type = "Unigram";
     else type = "WordPiece";
   }
-  if (type == "BPE") return parse_bpe(j, file);
-  if (type == "WordPiece") return parse_wordpiece(j, file);
+  if (type == "BPE") return parse_bpe(j, file, tables);
+  if (type == "WordPiece") return parse_wordpiece(j, file, tables);
   if (type == "Unigram") return parse_unigram(j, file);
   throw Error(file, cat("unsupported model type \"", type, "\""));
 }

@@ -32,7 +32,7 @@ std::optional<int32_t> PipelineTokenizer::token_to_id(std::string_view token) co
 std::string PipelineTokenizer::id_to_token(int32_t id) const {
   if (const AddedToken* t = added_.find_id(id)) return t->content;
   check(model_->vocab().contains_id(id), "", cat("token id ", id, " is not in the vocabulary"));
-  return model_->vocab().token(id);
+  return std::string(model_->vocab().token(id));
 }
 
 bool PipelineTokenizer::is_special(int32_t id) const {
@@ -57,7 +57,7 @@ Encoding PipelineTokenizer::encode_sequence(std::string_view text) const {
     model_->tokenize(p.text.text(), word_tokens);
     for (const ModelToken& t : word_tokens) {
       e.ids.push_back(t.id);
-      e.tokens.push_back(model_->vocab().token(t.id));
+      e.tokens.emplace_back(model_->vocab().token(t.id));
       e.offsets.push_back(p.text.original_range(t.begin, t.end));
     }
   }

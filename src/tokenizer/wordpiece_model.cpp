@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "tokenizer/model.h"
 #include "tokenizer/unicode.h"
+#include "tokenizer/word_cache.h"
 
 namespace lowspec::tokenizer {
 namespace {
@@ -20,6 +21,14 @@ class WordPieceModel : public Model {
 
   void tokenize(std::string_view word, std::vector<ModelToken>& out) const override {
     if (word.empty()) return;
+    if (cache_.find(word, out)) return;
+    const size_t first = out.size();
+    match(word, out);
+    cache_.insert(word, out.data() + first, out.data() + out.size());
+  }
+
+ private:
+  void match(std::string_view word, std::vector<ModelToken>& out) const {
     size_t chars = 0;
     for (size_t pos = 0; pos < word.size(); next_codepoint(word, pos)) ++chars;
     if (chars > options_.max_input_chars_per_word) {
@@ -36,10 +45,12 @@ class WordPieceModel : public Model {
         --end;
       std::optional<int32_t> found;
       while (end > start) {
-        candidate.clear();
-        if (start > 0) candidate += options_.continuing_subword_prefix;
-        candidate.append(word.substr(start, end - start));
-        if ((found = vocab_.find(candidate))) break;
+        std::string_view piece = word.substr(start, end - start);
+        if (start > 0) {  // a continuation: look up prefix + piece
+          candidate.assign(options_.continuing_subword_prefix).append(piece);
+          piece = candidate;
+        }
+        if ((found = vocab_.find(piece))) break;
         do --end;
         while (end > start && (static_cast<uint8_t>(word[end]) & 0xC0) == 0x80);
       }
@@ -53,9 +64,9 @@ class WordPieceModel : public Model {
     }
   }
 
- private:
   WordPieceOptions options_;
   int32_t unk_id_ = 0;
+  mutable WordCache cache_;
 };
 
 }  // namespace
