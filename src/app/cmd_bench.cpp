@@ -44,7 +44,7 @@ struct BenchArgs {
   std::string models, formats, threads, batch = "1", tasks = "speed", db, data;
   int prompt_tokens = 128, gen_tokens = 64, repetitions = 2, warmup = 1, limit = 0;
   double timeout_s = 1800;
-  bool list = false, verbose = false;
+  bool list = false, verbose = false, no_probe = false;
 };
 
 BenchModel resolve_model(const std::string& spec) {
@@ -113,7 +113,7 @@ int run(const BenchArgs& a) {
     return 0;
   }
   std::fprintf(stderr, "results database: %s\n", db.c_str());
-  StudySummary s = run_study(configs, *store, {a.timeout_s, a.verbose});
+  StudySummary s = run_study(configs, *store, {a.timeout_s, a.verbose, !a.no_probe});
   return s.failed > 0 ? 1 : 0;
 }
 
@@ -149,6 +149,9 @@ CommandRegistrar reg{{"bench",
                         app.add_option("--timeout", a->timeout_s, "Seconds per configuration")->capture_default_str();
                         app.add_flag("--list", a->list, "Print the matrix and what is done; run nothing");
                         app.add_flag("-v,--verbose", a->verbose, "Print each run's record");
+                        app.add_flag("--no-probe", a->no_probe,
+                                     "Skip the bandwidth/FMA-peak probes around each speed run "
+                                     "(no ratios in the records)");
                         return [a] { return run(*a); };
                       }}};
 

@@ -3,6 +3,7 @@
 
 #include "app/command.h"
 #include "bench/worker.h"
+#include "core/error.h"
 #include "core/json_util.h"
 
 namespace lowspec::app {
@@ -13,8 +14,17 @@ CommandRegistrar reg{{"bench-worker",
                       "(used by lowspec bench; each configuration runs in its own process)",
                       [](CLI::App& app) -> std::function<int()> {
                         auto spec = std::make_shared<std::string>();
-                        app.add_option("--spec", *spec, "The configuration, as JSON")->required();
-                        return [spec] {
+                        auto probe = std::make_shared<int>(0);
+                        auto* spec_opt = app.add_option("--spec", *spec, "The configuration, as JSON");
+                        app.add_option("--probe", *probe,
+                                       "Instead: measure read bandwidth and FMA peak at this many threads")
+                            ->excludes(spec_opt);
+                        return [spec, probe] {
+                          if (*probe > 0) {
+                            std::printf("%s\n", run_machine_probe(*probe).dump().c_str());
+                            return 0;
+                          }
+                          if (spec->empty()) throw Error("bench-worker: give --spec or --probe");
                           Json j = parse_json(*spec, "--spec");
                           Json r = run_bench_worker(BenchConfig::from_json(j));
                           std::printf("%s\n", r.dump().c_str());

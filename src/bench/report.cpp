@@ -52,6 +52,10 @@ const Column kColumns[] = {
     {"tok/s", [](const RunRecord& r) { return number(field(r.record, "decode_tokens_per_s"), 1); }},
     {"latency ms", [](const RunRecord& r) { return number(field(r.record, "latency_ms.p50"), 1); }},
     {"decode/BW", [](const RunRecord& r) { return number(field(r.record, "decode_bandwidth_fraction"), 2); }},
+    {"prefill/peak", [](const RunRecord& r) { return number(field(r.record, "prefill_peak_fraction"), 2); }},
+    {"GFLOP/s", [](const RunRecord& r) { return number(field(r.record, "gflops"), 1); }},
+    {"share of peak", [](const RunRecord& r) { return number(field(r.record, "peak_fraction"), 2); }},
+    {"BW GB/s", [](const RunRecord& r) { return number(field(r.record, "probe.read_gb_per_s"), 1); }},
     {"peak RSS MiB", [](const RunRecord& r) { return mib(field(r.record, "peak_rss_bytes")); }},
     {"weights MiB", [](const RunRecord& r) { return mib(field(r.record, "weight_bytes")); }},
     {"quality", [](const RunRecord& r) {

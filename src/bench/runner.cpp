@@ -55,6 +55,25 @@ std::string synthetic_dtype(const std::string& format) {
   return format == "f32" || format == "f16" || format == "bf16" ? format : "bf16";
 }
 
+Json probe(int threads) {
+  ChildResult r = run_child({self_executable(), "bench-worker", "--probe", std::to_string(threads)}, 120);
+  return r.exit_status == 0 ? last_json_line(r.out) : Json();
+}
+
+// Speed as a share of what the machine can do in the same minutes: decode against read
+// bandwidth, prefill and encoders against the FP32 FMA peak.
+void add_ratios(Json& result, const Json& before, const Json& after) {
+  const double bw = (before.value("read_gb_per_s", 0.0) + after.value("read_gb_per_s", 0.0)) / 2;
+  const double peak = (before.value("fma_peak_gflops", 0.0) + after.value("fma_peak_gflops", 0.0)) / 2;
+  result["probe"] = {{"before", before}, {"after", after}, {"read_gb_per_s", bw}, {"fma_peak_gflops", peak}};
+  if (bw > 0 && result.contains("decode_gb_per_s"))
+    result["decode_bandwidth_fraction"] = result["decode_gb_per_s"].get<double>() / bw;
+  if (peak > 0 && result.contains("prefill_gflops"))
+    result["prefill_peak_fraction"] = result["prefill_gflops"].get<double>() / peak;
+  if (peak > 0 && result.contains("gflops"))
+    result["peak_fraction"] = result["gflops"].get<double>() / peak;
+}
+
 }  // namespace
 
 std::string ensure_synthetic_model(const BenchModel& model, const std::string& dtype) {
@@ -106,8 +125,12 @@ StudySummary run_study(std::vector<BenchConfig> configs, ResultsStore& store,
       ++summary.failed;
       continue;
     }
+    // Bandwidth and peak drift with other tenants: probe right before and after each speed run.
+    const bool probed = options.probe && c.task == "speed";
+    Json probe_before = probed ? probe(c.threads) : Json();
     ChildResult r = run_child({self_executable(), "bench-worker", "--spec", c.to_json().dump()},
                               options.timeout_s);
+    Json probe_after = probed ? probe(c.threads) : Json();
     Json result = last_json_line(r.out);
     if (r.exit_status != 0 || !result.is_object()) {
       std::fprintf(stderr, "\n%s: failed (exit %d): %s\n", what.c_str(), r.exit_status,
@@ -115,6 +138,7 @@ StudySummary run_study(std::vector<BenchConfig> configs, ResultsStore& store,
       ++summary.failed;
       continue;
     }
+    if (probe_before.is_object() && probe_after.is_object()) add_ratios(result, probe_before, probe_after);
     result["config"] = c.to_json();
     result["peak_rss_bytes"] = r.peak_rss_bytes;  // the whole child, load included
     result["wall_ms"] = r.wall_ms;

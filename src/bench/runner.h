@@ -12,6 +12,7 @@ namespace lowspec {
 struct StudyOptions {
   double timeout_s = 1800;  // per configuration
   bool verbose = false;
+  bool probe = true;  // measure bandwidth and FMA peak around each speed run
 };
 
 struct StudySummary {

@@ -13,6 +13,8 @@
 #include "core/process_memory.h"
 #include "core/thread_pool.h"
 #include "models/decoder.h"
+#include "models/encoder.h"
+#include "kernels/machine_probe.h"
 #include "tasks/eval_scoring.h"
 #include "tasks/eval_task.h"
 
@@ -107,6 +109,16 @@ Json decoder_speed(const BenchConfig& cfg) {
   }
   HfWeights weights(cfg.model.path);
   SampleStats decode = sample_stats(decode_ms);
+  SampleStats prefill = sample_stats(prefill_ms);
+  // Prefill work per row: every layer matrix on every token, causal attention (QK^T and PV over
+  // half the P x P square), and the lm_head on the last token.
+  const double layer_params = static_cast<double>(
+      count_parameters(c) - c.vocab_size * c.hidden_size * (c.tie_word_embeddings ? 1 : 2));
+  const double prefill_flops =
+      static_cast<double>(B) *
+      (2.0 * layer_params * static_cast<double>(P) +
+       2.0 * static_cast<double>(P * P * c.num_heads * c.head_dim * c.num_layers) +
+       2.0 * static_cast<double>(c.vocab_size * c.hidden_size));
   uint64_t bytes = decode_weight_bytes(c, weights);
   ProcessMemory mem = process_memory();
   Json r{{"kind", "decoder"},
@@ -114,11 +126,13 @@ Json decoder_speed(const BenchConfig& cfg) {
          {"parameters", count_parameters(c)},
          {"load_ms", load_ms},
          {"ttft_ms", ttft_ms},
-         {"prefill_ms_per_token", sample_stats(prefill_ms).to_json()},
+         {"prefill_ms_per_token", prefill.to_json()},
          {"decode_ms_per_token", decode.to_json()},
          {"decode_tokens_per_s", decode.mean > 0 ? 1000.0 * static_cast<double>(B) / decode.mean : 0.0},
-         {"prefill_tokens_per_s",
-          sample_stats(prefill_ms).mean > 0 ? 1000.0 / sample_stats(prefill_ms).mean : 0.0},
+         {"prefill_tokens_per_s", prefill.mean > 0 ? 1000.0 * static_cast<double>(B) / prefill.mean : 0.0},
+         {"prefill_gflop", prefill_flops / 1e9},
+         {"prefill_gflops",
+          prefill.p50 > 0 ? prefill_flops / (prefill.p50 * static_cast<double>(P) * 1e6) : 0.0},
          {"weight_bytes", weights.file_bytes()},
          {"decode_bytes_per_token", bytes},
          {"decode_gb_per_s", decode.p50 > 0 ? static_cast<double>(bytes) / (decode.p50 * 1e6) : 0.0},
@@ -127,6 +141,65 @@ Json decoder_speed(const BenchConfig& cfg) {
          {"rss_anon_bytes", mem.rss_anon_bytes},
          {"self_peak_rss_bytes", mem.peak_rss_bytes}};
   return r;
+}
+
+// Multiply-adds of one encoder forward, counted as 2 FLOPs: every matrix applied to every token
+// (the parameters outside the embedding tables), plus attention's QK^T and PV.
+double encoder_forward_flops(const ModelConfig& c, int64_t batch, int64_t seq) {
+  const double tokens = static_cast<double>(batch * seq);
+  int64_t tables = c.vocab_size * (c.family == Family::MobileBert ? c.embedding_size : c.hidden_size) +
+                   c.max_position_embeddings * c.hidden_size + c.type_vocab_size * c.hidden_size;
+  double matrices = static_cast<double>(count_parameters(c) - tables);
+  int64_t attn_width = c.family == Family::MobileBert ? c.true_hidden_size : c.hidden_size;
+  double attention = 4.0 * static_cast<double>(batch) * static_cast<double>(seq * seq) *
+                     static_cast<double>(attn_width) * static_cast<double>(c.num_layers);
+  return 2.0 * matrices * tokens + attention;
+}
+
+// Encoder speed: forward + head over a batch of `prompt_tokens`-long sequences of random ids.
+Json encoder_speed(const BenchConfig& cfg) {
+  if (cfg.weight_format != "file" && cfg.weight_format != "f32")
+    throw Error(cat("weight format ", cfg.weight_format, " is not available yet for encoders"));
+  auto t_load = Clock::now();
+  EncoderModel model(cfg.model.path);
+  const ModelConfig& c = model.config();
+  double load_ms = ms_since(t_load);
+  if (cfg.prompt_tokens > c.max_position_embeddings)
+    throw Error(cat("sequence length ", cfg.prompt_tokens, " exceeds the model's ",
+                    c.max_position_embeddings, " positions"));
+  ThreadPool pool(cfg.threads);
+  const int64_t B = cfg.batch, S = cfg.prompt_tokens;
+  std::mt19937_64 rng(42);
+  std::uniform_int_distribution<int64_t> token(1000 < c.vocab_size ? 1000 : 1, c.vocab_size - 1);
+  std::vector<int64_t> ids(static_cast<size_t>(B * S));
+  for (auto& id : ids) id = token(rng);
+  EncoderBatch batch{B, S, ids.data(), nullptr, nullptr, nullptr};
+  std::vector<float> start(static_cast<size_t>(B * S)), end(static_cast<size_t>(B * S));
+  std::vector<float> mlm(c.head == Head::MaskedLM ? static_cast<size_t>(S * c.vocab_size) : 0);
+  std::vector<double> latency;
+  for (int rep = 0; rep < cfg.warmup + cfg.repetitions; ++rep) {
+    auto t0 = Clock::now();
+    const float* hidden = model.encode(batch, pool);
+    if (c.head == Head::QuestionAnswering) model.qa_logits(hidden, B * S, start.data(), end.data(), pool);
+    if (c.head == Head::MaskedLM) model.mlm_logits(hidden, S, mlm.data(), pool);  // one row's tokens
+    if (rep >= cfg.warmup) latency.push_back(ms_since(t0));
+  }
+  SampleStats lat = sample_stats(latency);
+  HfWeights weights(cfg.model.path);
+  double flops = encoder_forward_flops(c, B, S);
+  ProcessMemory mem = process_memory();
+  return Json{{"kind", "encoder"},
+              {"family", family_name(c.family)},
+              {"parameters", count_parameters(c)},
+              {"load_ms", load_ms},
+              {"latency_ms", lat.to_json()},
+              {"sequences_per_s", lat.p50 > 0 ? 1000.0 * static_cast<double>(B) / lat.p50 : 0.0},
+              {"forward_gflop", flops / 1e9},
+              {"gflops", lat.p50 > 0 ? flops / (lat.p50 * 1e6) : 0.0},
+              {"weight_bytes", weights.file_bytes()},
+              {"rss_file_bytes", mem.rss_file_bytes},
+              {"rss_anon_bytes", mem.rss_anon_bytes},
+              {"self_peak_rss_bytes", mem.peak_rss_bytes}};
 }
 
 // Quality (perplexity, qa, summarize over cfg.data, cfg.limit examples; 0: all) as lowspec eval
@@ -164,15 +237,21 @@ Json quality(const BenchConfig& cfg) {
 
 }  // namespace
 
+Json run_machine_probe(int threads) {
+  ThreadPool pool(threads);
+  ReadBandwidthProbe bandwidth(size_t{1} << 30, pool);
+  return Json{{"threads", threads},
+              {"read_gb_per_s", bandwidth.measure(pool)},
+              {"fma_peak_gflops", measure_fma_peak(pool)}};
+}
+
 Json run_bench_worker(const BenchConfig& cfg) {
   if (cfg.threads < 1 || cfg.batch < 1 || cfg.prompt_tokens < 1)
     throw Error("bench spec: threads, batch and prompt_tokens must be >= 1");
   Json r;
   if (cfg.task == "speed") {
     ModelConfig c = load_model_config(cfg.model.path);
-    if (!is_decoder(c.family))
-      throw Error(cfg.model.path, "encoder benchmarks are not wired into lowspec bench yet");
-    r = decoder_speed(cfg);
+    r = is_decoder(c.family) ? decoder_speed(cfg) : encoder_speed(cfg);
   } else if (cfg.task == "perplexity" || cfg.task == "qa" || cfg.task == "summarize") {
     r = quality(cfg);
   } else {

@@ -8,4 +8,8 @@ namespace lowspec {
 
 Json run_bench_worker(const BenchConfig& config);
 
+// Read bandwidth (GB/s) and FP32 FMA peak (GFLOP/s) of this machine right now at `threads`
+// threads: the yardsticks speed is reported against. Run in its own process (it maps 1 GiB).
+Json run_machine_probe(int threads);
+
 }  // namespace lowspec

@@ -48,10 +48,15 @@ std::string integrity(const std::string& db) {
   return result;
 }
 
+// 8 configurations of a tiny model, each a separate worker process (probes off: the kill test
+// needs many short runs); or 2 with the bandwidth/peak probes around each.
 std::string bench_args(const std::string& model, const std::string& db) {
-  // 8 configurations of a tiny model: each is a separate worker process.
   return "bench --models '" + model + "' --threads 1,2 --batch 1,2,3,4 --prompt-tokens 8 " +
-         "--gen-tokens 4 --reps 1 --warmup 0 --db '" + db + "'";
+         "--gen-tokens 4 --reps 1 --warmup 0 --no-probe --db '" + db + "'";
+}
+std::string probed_bench_args(const std::string& model, const std::string& db) {
+  return "bench --models '" + model + "' --threads 1,2 --prompt-tokens 8 --gen-tokens 4 " +
+         "--reps 1 --warmup 0 --db '" + db + "'";
 }
 
 }  // namespace
@@ -61,16 +66,16 @@ TEST(BenchCli, SecondRunRunsNothingAndReportListsEveryRun) {
   test::TempDir dir;
   std::string db = dir.file("results.db"), model = test::fixture("hf-tiny/llama");
   std::string out, err;
-  ASSERT_EQ(test::run_lowspec(bench_args(model, db), &out, &err), 0) << err;
-  EXPECT_EQ(count_runs(db), 8);
-  ASSERT_EQ(test::run_lowspec(bench_args(model, db), &out, &err), 0) << err;
-  EXPECT_NE(err.find("8 of 8 configurations already in the results database"), std::string::npos) << err;
+  ASSERT_EQ(test::run_lowspec(probed_bench_args(model, db), &out, &err), 0) << err;
+  EXPECT_EQ(count_runs(db), 2);
+  ASSERT_EQ(test::run_lowspec(probed_bench_args(model, db), &out, &err), 0) << err;
+  EXPECT_NE(err.find("2 of 2 configurations already in the results database"), std::string::npos) << err;
   EXPECT_NE(err.find("0 ran"), std::string::npos) << err;
-  EXPECT_EQ(count_runs(db), 8);
+  EXPECT_EQ(count_runs(db), 2);
 
   ASSERT_EQ(test::run_lowspec("report --format json --db '" + db + "'", &out, &err), 0) << err;
   Json runs = Json::parse(out);
-  ASSERT_EQ(runs.size(), 8u);
+  ASSERT_EQ(runs.size(), 2u);
   for (const auto& r : runs) {
     for (const char* f : {"load_ms", "ttft_ms", "prefill_ms_per_token", "decode_ms_per_token",
                           "decode_tokens_per_s", "peak_rss_bytes", "rss_file_bytes",
@@ -79,6 +84,10 @@ TEST(BenchCli, SecondRunRunsNothingAndReportListsEveryRun) {
       EXPECT_TRUE(r.contains(f)) << f;
     EXPECT_GT(r["decode_ms_per_token"]["p50"].get<double>(), 0.0);
     EXPECT_GT(r["peak_rss_bytes"].get<double>(), 0.0);
+    EXPECT_GT(r["probe"]["read_gb_per_s"].get<double>(), 0.0);
+    EXPECT_GT(r["probe"]["fma_peak_gflops"].get<double>(), 0.0);
+    EXPECT_GT(r["decode_bandwidth_fraction"].get<double>(), 0.0);
+    EXPECT_GT(r["prefill_peak_fraction"].get<double>(), 0.0);
     EXPECT_EQ(r["decode_ms_per_token"]["n"].get<int>(), 3);  // gen 4: 3 timed decode steps
   }
   ASSERT_EQ(test::run_lowspec("report --db '" + db + "'", &out, &err), 0) << err;
