@@ -3,9 +3,11 @@
 // to go round, by input rows.
 #include "kernels/matmul.h"
 
+#include "core/aligned_buffer.h"
 #include "core/cpu_features.h"
 #include "core/error.h"
 #include "kernels/matmul_dispatch.h"
+#include "kernels/quantize.h"
 
 namespace lowspec {
 
@@ -25,10 +27,60 @@ ColumnsFn columns_fn(MatmulIsa isa) {
   return matmul_columns_scalar;
 }
 
+using QuantColumnsFn = void (*)(const QuantMatmulProblem&, int64_t, int64_t);
+
+QuantColumnsFn quant_columns_fn(MatmulIsa isa) {
+  switch (isa) {
+    case MatmulIsa::Avx512:
+      return matmul_quant_columns_avx512;
+    case MatmulIsa::Avx2:
+      return matmul_quant_columns_avx2;
+    case MatmulIsa::Scalar:
+      break;
+  }
+  return matmul_quant_columns_scalar;
+}
+
 // Columns per work unit: a multiple of every body's register tile width (32 for AVX-512).
 constexpr int64_t kColumnGrain = 32;
 // Input rows per work unit when splitting by rows.
 constexpr int64_t kRowGrain = 16;
+
+// Quantizes the input rows once per call into the calling thread's scratch (grown to the
+// largest call, then reused), then splits the integer-dot bodies over the pool like matmul().
+void matmul_quantized(QuantColumnsFn columns, const float* x, int64_t M, int64_t K,
+                      const TensorView& w, const float* bias, float* y, ThreadPool& pool,
+                      bool split_rows) {
+  if (K % kQuantBlock != 0) {
+    throw Error(cat("matmul: ", dtype_name(w.dtype), " weights need K a multiple of ",
+                    kQuantBlock, ", got ", K));
+  }
+  thread_local AlignedBuffer<int8_t> xq;
+  thread_local AlignedBuffer<float> xd;
+  xq.resize(static_cast<size_t>(M * K));
+  xd.resize(static_cast<size_t>(M * K / kQuantBlock));
+  int8_t* qs = xq.data();
+  float* scales = xd.data();
+  pool.parallel_for(M, 1, [&](int64_t m0, int64_t m1) {
+    for (int64_t m = m0; m < m1; ++m) {
+      quantize_activations(x + m * K, K, qs + m * K, scales + m * (K / kQuantBlock));
+    }
+  });
+  const int64_t N = w.shape[0];
+  const QuantMatmulProblem problem{qs, scales, M, K, N, w.data, w.dtype, bias, y};
+  if (!split_rows) {
+    pool.parallel_for(N, kColumnGrain, [&](int64_t n0, int64_t n1) { columns(problem, n0, n1); });
+    return;
+  }
+  pool.parallel_for(M, kRowGrain, [&](int64_t m0, int64_t m1) {
+    QuantMatmulProblem rows = problem;
+    rows.xq = qs + m0 * K;
+    rows.xd = scales + m0 * (K / kQuantBlock);
+    rows.y = y + m0 * N;
+    rows.M = m1 - m0;
+    columns(rows, 0, N);
+  });
+}
 
 }  // namespace
 
@@ -67,7 +119,8 @@ std::string_view matmul_isa_name(MatmulIsa isa) {
 }
 
 bool matmul_supports_dtype(DType dtype) {
-  return dtype == DType::F32 || dtype == DType::F16 || dtype == DType::BF16;
+  return dtype == DType::F32 || dtype == DType::F16 || dtype == DType::BF16 ||
+         dtype == DType::Q8_0 || dtype == DType::Q4_0;
 }
 
 void matmul_with_isa(MatmulIsa isa, const float* x, int64_t M, int64_t K, const TensorView& w,
@@ -84,10 +137,14 @@ void matmul_with_isa(MatmulIsa isa, const float* x, int64_t M, int64_t K, const 
   }
   const int64_t N = w.shape[0];
   if (M <= 0 || N <= 0) return;
+  const bool split_rows = N < kColumnGrain * pool.size() && M >= kRowGrain * pool.size();
+  if (dtype_is_quantized(w.dtype)) {
+    matmul_quantized(quant_columns_fn(isa), x, M, K, w, bias, y, pool, split_rows);
+    return;
+  }
   const ColumnsFn columns = columns_fn(isa);
   const MatmulProblem problem{x, M, K, N, w.data, w.dtype, bias, y};
 
-  const bool split_rows = N < kColumnGrain * pool.size() && M >= kRowGrain * pool.size();
   if (!split_rows) {
     pool.parallel_for(N, kColumnGrain, [&](int64_t n0, int64_t n1) { columns(problem, n0, n1); });
     return;

@@ -29,6 +29,23 @@ void matmul_columns_scalar(const MatmulProblem& p, int64_t n0, int64_t n1);
 void matmul_columns_avx2(const MatmulProblem& p, int64_t n0, int64_t n1);
 void matmul_columns_avx512(const MatmulProblem& p, int64_t n0, int64_t n1);
 
+// A matmul with Q8_0/Q4_0 weights as the bodies see it: the input rows already quantized by
+// quantize_activations() (row m: xq + m*K, scales xd + m*K/32), integer dot products per block.
+struct QuantMatmulProblem {
+  const int8_t* xq;
+  const float* xd;
+  int64_t M, K, N;
+  const void* w;  // rows of K/32 blocks (BlockQ8_0 or BlockQ4_0)
+  DType w_dtype;
+  const float* bias;
+  float* y;
+};
+
+// Columns [n0, n1) of y for quantized weights; AVX-512 uses VNNI when the CPU has it.
+void matmul_quant_columns_scalar(const QuantMatmulProblem& p, int64_t n0, int64_t n1);
+void matmul_quant_columns_avx2(const QuantMatmulProblem& p, int64_t n0, int64_t n1);
+void matmul_quant_columns_avx512(const QuantMatmulProblem& p, int64_t n0, int64_t n1);
+
 // Whether this CPU (after the LOWSPEC_ISA cap) can run the path.
 bool matmul_isa_supported(MatmulIsa isa);
 // The fastest supported path, chosen once per process.

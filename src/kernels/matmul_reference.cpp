@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "core/half.h"
 #include "kernels/matmul.h"
+#include "kernels/quantize.h"
 
 namespace lowspec {
 
@@ -24,13 +25,57 @@ void dequantize_row(const TensorView& w, int64_t row, float* out) {
       for (int64_t k = 0; k < K; ++k) out[k] = bf16_to_f32(src[k]);
       return;
     }
+    case DType::Q8_0:
+      dequantize_row_q8_0(w.as<BlockQ8_0>() + row * (K / kQuantBlock), out, K);
+      return;
+    case DType::Q4_0:
+      dequantize_row_q4_0(w.as<BlockQ4_0>() + row * (K / kQuantBlock), out, K);
+      return;
     default:
       throw Error(cat("weights of type ", dtype_name(w.dtype), " are not supported here"));
   }
 }
 
+namespace {
+
+// Weight block b of row n as int8 values and its scale.
+float weight_block(const TensorView& w, int64_t n, int64_t b, int8_t* q) {
+  const int64_t blocks = w.shape.back() / kQuantBlock;
+  if (w.dtype == DType::Q8_0) return unpack_block(w.as<BlockQ8_0>()[n * blocks + b], q);
+  return unpack_block(w.as<BlockQ4_0>()[n * blocks + b], q);
+}
+
+// The quantized fast paths' math: inputs quantized per 32 like the activations in matmul(),
+// an exact integer dot per block, scaled by d_w * d_x in float.
+void matmul_reference_quantized(const float* x, int64_t M, int64_t K, const TensorView& w,
+                                const float* bias, float* y) {
+  const int64_t N = w.shape.front(), blocks = K / kQuantBlock;
+  std::vector<int8_t> xq(static_cast<size_t>(M * K));
+  std::vector<float> xd(static_cast<size_t>(M * blocks));
+  for (int64_t m = 0; m < M; ++m) quantize_activations(x + m * K, K, &xq[m * K], &xd[m * blocks]);
+  int8_t q[kQuantBlock];
+  for (int64_t n = 0; n < N; ++n) {
+    for (int64_t m = 0; m < M; ++m) {
+      double acc = 0;
+      for (int64_t b = 0; b < blocks; ++b) {
+        const float dw = weight_block(w, n, b, q);
+        int32_t dot = 0;
+        for (int j = 0; j < kQuantBlock; ++j) dot += q[j] * xq[m * K + b * kQuantBlock + j];
+        acc += static_cast<double>(dw * xd[m * blocks + b]) * dot;
+      }
+      y[m * N + n] = static_cast<float>(acc + (bias ? bias[n] : 0.0f));
+    }
+  }
+}
+
+}  // namespace
+
 void matmul_reference(const float* x, int64_t M, int64_t K, const TensorView& w, const float* bias,
                       float* y) {
+  if (dtype_is_quantized(w.dtype)) {
+    if (K % kQuantBlock != 0) throw Error(cat("matmul: K = ", K, " is not a multiple of 32"));
+    return matmul_reference_quantized(x, M, K, w, bias, y);
+  }
   const int64_t N = w.shape.front();
   std::vector<float> row(static_cast<size_t>(K));
   for (int64_t n = 0; n < N; ++n) {

@@ -1,0 +1,144 @@
+// Matmul with Q8_0/Q4_0 weights: every path (scalar, AVX2, AVX-512 VNNI where present) against
+// matmul_reference's quantized twin (same activation quantization, exact integer dots) tightly,
+// and the twin against float math on the dequantized weights within the activation rounding.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "core/error.h"
+#include "kernels/matmul.h"
+#include "kernels/matmul_dispatch.h"
+#include "kernels/quantize.h"
+
+using namespace lowspec;
+
+namespace {
+
+std::vector<float> random_floats(size_t n, std::mt19937& rng) {
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float& f : v) f = dist(rng);
+  return v;
+}
+
+ThreadPool& pool_of(int threads) {
+  static std::unique_ptr<ThreadPool> pools[4];
+  if (!pools[threads]) pools[threads] = std::make_unique<ThreadPool>(threads);
+  return *pools[threads];
+}
+
+struct QuantWeights {
+  AlignedBuffer<uint8_t> storage;
+  TensorView view;
+  std::vector<float> values;  // dequantized, [N, K]
+};
+
+std::unique_ptr<QuantWeights> random_quant_weights(DType dtype, int64_t N, int64_t K,
+                                                   std::mt19937& rng) {
+  auto w = std::make_unique<QuantWeights>();
+  std::vector<float> f = random_floats(static_cast<size_t>(N * K), rng);
+  w->view = quantize_matrix(TensorView{DType::F32, {N, K}, f.data(), f.size() * 4}, dtype,
+                            w->storage);
+  w->values.resize(f.size());
+  for (int64_t n = 0; n < N; ++n) dequantize_row(w->view, n, w->values.data() + n * K);
+  return w;
+}
+
+struct Shape {
+  int64_t K, N;
+};
+
+class QuantMatmulPath : public ::testing::TestWithParam<MatmulIsa> {
+ protected:
+  void SetUp() override {
+    if (!matmul_isa_supported(GetParam())) {
+      GTEST_SKIP() << "this CPU has no " << matmul_isa_name(GetParam()) << " path";
+    }
+  }
+};
+
+TEST_P(QuantMatmulPath, MatchesQuantizedReferenceOnAwkwardShapes) {
+  const MatmulIsa isa = GetParam();
+  const int64_t ms[] = {1, 2, 3, 4, 5, 7, 13, 40};
+  // one block, an odd number of blocks (AVX-512 pairs them), N tails of every tile width
+  const Shape shapes[] = {{32, 1}, {32, 7}, {96, 5}, {288, 33}, {64, 67}, {2080, 10}};
+  std::mt19937 rng(7);
+  for (DType dtype : {DType::Q8_0, DType::Q4_0}) {
+    for (const Shape& s : shapes) {
+      const auto w = random_quant_weights(dtype, s.N, s.K, rng);
+      const std::vector<float> bias = random_floats(static_cast<size_t>(s.N), rng);
+      for (int64_t M : ms) {
+        const std::vector<float> x = random_floats(static_cast<size_t>(M * s.K), rng);
+        for (bool with_bias : {false, true}) {
+          const float* b = with_bias ? bias.data() : nullptr;
+          std::vector<float> want(static_cast<size_t>(M * s.N));
+          matmul_reference(x.data(), M, s.K, w->view, b, want.data());
+          for (int threads = 1; threads <= 3; ++threads) {
+            std::vector<float> got(want.size(), NAN);
+            matmul_with_isa(isa, x.data(), M, s.K, w->view, b, got.data(), pool_of(threads));
+            for (int64_t m = 0; m < M; ++m) {
+              for (int64_t n = 0; n < s.N; ++n) {
+                double magnitude = with_bias ? std::fabs(bias[n]) : 0.0;
+                for (int64_t k = 0; k < s.K; ++k) {
+                  magnitude += std::fabs(x[m * s.K + k] * w->values[n * s.K + k]);
+                }
+                const size_t i = static_cast<size_t>(m * s.N + n);
+                ASSERT_NEAR(got[i], want[i], 2e-6 * magnitude + 1e-30)
+                    << dtype_name(dtype) << " M=" << M << " K=" << s.K << " N=" << s.N
+                    << " bias=" << with_bias << " threads=" << threads << " at m=" << m
+                    << " n=" << n;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Isa, QuantMatmulPath,
+                         ::testing::Values(MatmulIsa::Scalar, MatmulIsa::Avx2, MatmulIsa::Avx512),
+                         [](const auto& info) { return std::string(matmul_isa_name(info.param)); });
+
+// The twin's only departure from float math is rounding each input to its block's int8 grid:
+// at most half a step (amax/127/2) per element.
+TEST(QuantMatmulReference, StaysWithinActivationRoundingOfFloatMath) {
+  std::mt19937 rng(9);
+  const int64_t M = 3, K = 160, N = 9;
+  for (DType dtype : {DType::Q8_0, DType::Q4_0}) {
+    const auto w = random_quant_weights(dtype, N, K, rng);
+    const std::vector<float> x = random_floats(static_cast<size_t>(M * K), rng);
+    std::vector<float> got(M * N);
+    matmul_reference(x.data(), M, K, w->view, nullptr, got.data());
+    for (int64_t m = 0; m < M; ++m) {
+      for (int64_t n = 0; n < N; ++n) {
+        double exact = 0, magnitude = 0, bound = 1e-5;
+        for (int64_t b = 0; b < K / 32; ++b) {
+          float amax = 0;
+          for (int j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(x[m * K + b * 32 + j]));
+          for (int j = 0; j < 32; ++j) {
+            const int64_t k = b * 32 + j;
+            exact += static_cast<double>(x[m * K + k]) * w->values[n * K + k];
+            magnitude += std::fabs(x[m * K + k] * w->values[n * K + k]);
+            bound += std::fabs(w->values[n * K + k]) * amax / 127.0 * 0.5 * 1.001;
+          }
+        }
+        EXPECT_NEAR(got[m * N + n], exact, bound) << dtype_name(dtype) << " " << m << "," << n;
+        EXPECT_LT(bound, 0.02 * magnitude);  // the check is not vacuous
+      }
+    }
+  }
+}
+
+TEST(QuantMatmul, RejectsKThatIsNotWholeBlocks) {
+  std::vector<uint8_t> bytes(34 * 2);
+  const TensorView w{DType::Q8_0, {1, 48}, bytes.data(), bytes.size()};
+  std::vector<float> x(48), y(1);
+  EXPECT_THROW(matmul(x.data(), 1, 48, w, nullptr, y.data(), pool_of(1)), Error);
+  EXPECT_THROW(matmul_reference(x.data(), 1, 48, w, nullptr, y.data()), Error);
+}
+
+}  // namespace
