@@ -14,6 +14,10 @@
 namespace lowspec {
 namespace {
 
+// Elementwise work below this size runs on the calling thread: a decode step's MLP activation
+// (5632 to 16384 values) costs less than waking the pool.
+constexpr int64_t kElementwiseGrain = 16384;
+
 const float* or_null(const std::vector<float>& v) { return v.empty() ? nullptr : v.data(); }
 
 void activate(Activation a, float* x, int64_t n) {
@@ -160,7 +164,7 @@ void Decoder::forward(DecoderState& s, const DecoderStep& step, ThreadPool& pool
       // Parallel block: both branches read the same LayerNorm output.
       float *up = s.up.data(), *mlp = s.mlp_out.data();
       matmul(xn, M, H, L.up, or_null(L.up_bias), up, pool);  // [M, I]
-      pool.parallel_for(M * I, 4096, [&](int64_t i0, int64_t i1) { activate(c.activation, up + i0, i1 - i0); });
+      pool.parallel_for(M * I, kElementwiseGrain, [&](int64_t i0, int64_t i1) { activate(c.activation, up + i0, i1 - i0); });
       matmul(up, M, I, L.down, or_null(L.down_bias), mlp, pool);  // [M, H]
       for (int64_t i = 0; i < M * H; ++i) x[i] = (proj[i] + mlp[i]) + x[i];
     } else {
@@ -169,7 +173,7 @@ void Decoder::forward(DecoderState& s, const DecoderStep& step, ThreadPool& pool
       float *gate = s.gate.data(), *up = s.up.data();
       matmul(xn, M, H, L.gate, nullptr, gate, pool);  // [M, I]
       matmul(xn, M, H, L.up, nullptr, up, pool);      // [M, I]
-      pool.parallel_for(M * I, 4096, [&](int64_t i0, int64_t i1) {
+      pool.parallel_for(M * I, kElementwiseGrain, [&](int64_t i0, int64_t i1) {
         activate(c.activation, gate + i0, i1 - i0);
         for (int64_t i = i0; i < i1; ++i) gate[i] *= up[i];
       });

@@ -1,10 +1,12 @@
 // lowspec generate / perplexity / forward as scripts call them: outputs and one-line errors.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "core/json_util.h"
 #include "formats/safetensors.h"
+#include "models/test_decoder_tiny_model.h"
 #include "test_util.h"
 
 using namespace lowspec;
@@ -78,4 +80,37 @@ TEST(DecoderCli, ForwardChecksItsInputs) {
   expect_user_error(m + dir.file("big_id.safetensors"), "600");
   expect_user_error(m + dir.file("mismatch.safetensors"), "attention_mask");
   expect_user_error("forward --model " + dir.file("nowhere") + " --inputs x --out y", "nowhere");
+}
+
+TEST(DecoderCli, TextPromptsGoThroughTheModelsTokenizer) {
+  const std::string tok = "tokenizers/hf/tinyllama-1.1b-chat-v1.0";
+  LOWSPEC_REQUIRE_FIXTURE(tok);
+  test::TempDir dir;
+  test::TinyLlama m;
+  m.vocab = 32000;  // the tokenizer's vocabulary
+  write_tiny_llama(dir.path().string(), m);
+  for (const char* f : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"})
+    std::filesystem::copy_file(test::fixture(tok + "/" + f), dir.file(f));
+  std::string out, err;
+  ASSERT_EQ(test::run_lowspec("generate --model " + dir.path().string() +
+                                  " --prompt 'The quick brown fox' --max-new-tokens 6 --temperature 0 --json",
+                              &out, &err),
+            0)
+      << err;
+  Json j = parse_json(out, "stdout");
+  ASSERT_EQ(j["ids"].size(), 6u);
+  std::string detok;
+  // Streaming without --json prints the same text.
+  ASSERT_EQ(test::run_lowspec("generate --model " + dir.path().string() +
+                                  " --prompt 'The quick brown fox' --max-new-tokens 6 --temperature 0",
+                              &detok),
+            0);
+  EXPECT_EQ(detok, j["text"].get<std::string>() + "\n");
+  // Perplexity of a text file goes through the tokenizer too.
+  std::ofstream(dir.file("text.txt")) << "It was the best of times, it was the worst of times.";
+  ASSERT_EQ(test::run_lowspec("perplexity --model " + dir.path().string() + " --text " + dir.file("text.txt") +
+                                  " --ctx 8 --stride 4 --json",
+                              &out),
+            0);
+  EXPECT_GT(parse_json(out, "stdout")["tokens_scored"].get<int64_t>(), 5);
 }
