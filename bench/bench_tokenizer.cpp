@@ -1,13 +1,15 @@
 // Tokenizer speed: load time and encode throughput (MB/s of UTF-8 input, line by line) per
 // tokenizer kind on WikiText-2, the time to encode one 100 kB word without spaces, and the load
 // time of a synthetic 256k-entry BPE tokenizer.json (Gemma-sized vocabulary).
-// usage: bench_tokenizer [FIXTURES_DIR]   (run under the build lock on a shared machine)
+// usage: bench_tokenizer [FIXTURES_DIR [ONLY]]   (ONLY: run the kinds whose label contains it;
+// run under the build lock on a shared machine)
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/json_util.h"
@@ -35,8 +37,12 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
+// Labels must contain this to run (empty: all).
+std::string only;
+
 void bench_kind(const char* label, const std::string& path, const std::vector<std::string>& lines,
                 size_t bytes) {
+  if (std::string_view(label).find(only) == std::string_view::npos) return;
   auto start = Clock::now();
   const auto tok = load_tokenizer(path);
   const double load_s = seconds_since(start);
@@ -81,6 +87,7 @@ std::string synthetic_bpe_json(size_t vocab_size) {
 int main(int argc, char** argv) {
   namespace fs = std::filesystem;
   const fs::path fixtures = argc > 1 ? argv[1] : LOWSPEC_FIXTURES;
+  if (argc > 2) only = argv[2];
   const std::string text = lowspec::read_text_file((fixtures / "data/wikitext-2-raw/wiki.test.raw").string());
   const auto lines = lines_of(text);
   std::printf("input: WikiText-2 test, %zu bytes, %zu lines\n", text.size(), lines.size());
@@ -94,6 +101,7 @@ int main(int argc, char** argv) {
   bench_kind("GGUF llama (scores)", (gguf / "ggml-vocab-llama-spm.gguf").string(), lines, text.size());
   bench_kind("GGUF bert", (gguf / "ggml-vocab-bert-bge.gguf").string(), lines, text.size());
 
+  if (std::string_view("synthetic 256k").find(only) == std::string_view::npos) return 0;
   const fs::path tmp = fs::temp_directory_path() / "lowspec-bench-tokenizer";
   fs::create_directories(tmp);
   const std::string path = (tmp / "tokenizer.json").string();

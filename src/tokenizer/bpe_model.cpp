@@ -1,6 +1,7 @@
 // Byte-pair encoding (Hugging Face BPE model semantics). Merging a word uses a priority queue of
 // candidate merges over a linked list of symbols, so it is O(n log n) in the word length.
 #include <algorithm>
+#include <bit>
 #include <cstdio>
 #include <queue>
 
@@ -50,19 +51,22 @@ class MergeTable {
 
   size_t position(uint64_t key) const {
     const size_t mask = slots_.size() - 1;
-    size_t i = static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> 20) & mask;
+    // The top bits of the product depend on every bit of both ids.
+    size_t i = static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> shift_);
     while (slots_[i].key != kEmpty && slots_[i].key != key) i = (i + 1) & mask;
     return i;
   }
   void rehash(size_t n) {
     std::vector<Merge> old = std::move(slots_);
     slots_.assign(n, Merge{kEmpty, 0, 0});
+    shift_ = 64 - std::countr_zero(n);
     for (const Merge& m : old)
       if (m.key != kEmpty) slots_[position(m.key)] = m;
   }
 
   std::vector<Merge> slots_;  // power-of-two size, at most half full
   size_t used_ = 0;
+  int shift_ = 64;
 };
 
 class BpeModel : public Model {
@@ -77,8 +81,10 @@ class BpeModel : public Model {
     }
     merges_.reserve(merges.size());
     const std::string& prefix = options_.continuing_subword_prefix;
+    bool joins_metaspace = false;  // some merge joins a character to a following metaspace
     std::string merged;
     for (const BpeMerge& m : merges) {
+      joins_metaspace |= m.right.starts_with(kMetaspace) && !m.left.ends_with(kMetaspace);
       const auto left = vocab_.find(m.left);
       const auto right = vocab_.find(m.right);
       if (!left || !right)
@@ -96,6 +102,8 @@ class BpeModel : public Model {
                               "\", which is not in the vocabulary"));
       merges_.insert(pair_key(*left, *right), m.rank, *new_id);
     }
+    cut_at_metaspace_ = !joins_metaspace && prefix.empty() && options_.end_of_word_suffix.empty() &&
+                        vocab_.find(kMetaspace).has_value();
     if (options_.byte_fallback)
       for (int b = 0; b < 256; ++b) {
         char name[8];
@@ -111,8 +119,27 @@ class BpeModel : public Model {
         out.push_back({*id, 0, word.size()});
         return;
       }
-    if (cache_.find(word, out)) return;
-    std::vector<Symbol> symbols = initial_symbols(word);
+    if (!cut_at_metaspace_) return tokenize_part(word, 0, out);
+    // Cut before every metaspace that follows another character: no merge crosses such a cut.
+    size_t start = 0;
+    for (size_t cut = word.find(kMetaspace, 1); cut != std::string_view::npos;
+         cut = word.find(kMetaspace, cut + kMetaspace.size())) {
+      if (word.substr(cut - std::min(cut, kMetaspace.size()), kMetaspace.size()) == kMetaspace)
+        continue;  // inside a run of metaspaces, which merge together
+      tokenize_part(word.substr(start, cut - start), start, out);
+      start = cut;
+    }
+    tokenize_part(word.substr(start), start, out);
+  }
+
+ private:
+  // SentencePiece's word-start mark.
+  static constexpr std::string_view kMetaspace = "\u2581";
+
+  // Tokenizes word[offset, offset + part.size()).
+  void tokenize_part(std::string_view part, size_t offset, std::vector<ModelToken>& out) const {
+    if (cache_.find(part, offset, out)) return;
+    std::vector<Symbol> symbols = initial_symbols(part);
     merge_all(symbols);
     const size_t first = out.size();
     size_t pos = 0;
@@ -121,10 +148,10 @@ class BpeModel : public Model {
       out.push_back({s.id, pos, pos + s.len});
       pos += s.len;
     }
-    cache_.insert(word, out.data() + first, out.data() + out.size());
+    cache_.insert(part, out.data() + first, out.data() + out.size());
+    for (size_t i = first; i < out.size(); ++i) out[i].begin += offset, out[i].end += offset;
   }
 
- private:
   struct Symbol {
     int32_t id;
     int32_t prev, next;
@@ -220,6 +247,8 @@ class BpeModel : public Model {
   std::optional<int32_t> unk_id_;
   MergeTable merges_;
   int32_t byte_ids_[256] = {};
+  // Words may be cut before a metaspace (SentencePiece vocabularies with no merge across one).
+  bool cut_at_metaspace_ = false;
   mutable WordCache cache_;
 };
 

@@ -17,15 +17,17 @@ class WordCache {
   static constexpr size_t kMaxWordBytes = 64;  // longer words rarely repeat
   static constexpr size_t kCapacity = 16384;
 
-  // Appends the cached tokens of word to out; false if word is not cached.
-  bool find(std::string_view word, std::vector<ModelToken>& out) const {
+  // Appends the cached tokens of word to out, their byte ranges moved by offset; false if word
+  // is not cached.
+  bool find(std::string_view word, size_t offset, std::vector<ModelToken>& out) const {
     if (word.size() > kMaxWordBytes) return false;
     std::lock_guard lock(mutex_);
     auto it = map_.find(word);
     if (it == map_.end()) return false;
-    out.insert(out.end(), it->second.begin(), it->second.end());
+    for (const ModelToken& t : it->second) out.push_back({t.id, t.begin + offset, t.end + offset});
     return true;
   }
+  // Remembers the tokens of word (byte ranges of word itself).
   void insert(std::string_view word, const ModelToken* begin, const ModelToken* end) {
     if (word.size() > kMaxWordBytes) return;
     std::lock_guard lock(mutex_);

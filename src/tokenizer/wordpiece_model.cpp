@@ -21,7 +21,7 @@ class WordPieceModel : public Model {
 
   void tokenize(std::string_view word, std::vector<ModelToken>& out) const override {
     if (word.empty()) return;
-    if (cache_.find(word, out)) return;
+    if (cache_.find(word, 0, out)) return;
     const size_t first = out.size();
     match(word, out);
     cache_.insert(word, out.data() + first, out.data() + out.size());
