@@ -55,8 +55,12 @@ std::vector<int64_t> id_list(const Json& j, const char* key, const std::string& 
   return ids;
 }
 
-void require_positive(int64_t v, const char* what, const std::string& path) {
-  check(v > 0 && v <= (int64_t{1} << 31), path, cat(what, " must be a positive integer, got ", v));
+// Dimensions are bounded (16M; layers and stacked FFNs far less) so that every size computed
+// from them, parameter counts included, fits in int64.
+void require_positive(int64_t v, const char* what, const std::string& path,
+                      int64_t max = int64_t{1} << 24) {
+  check(v > 0, path, cat(what, " must be a positive integer, got ", v));
+  check(v <= max, path, cat(what, " = ", v, " is larger than lowspec supports (", max, ")"));
 }
 
 Head head_from_architecture(const std::string& arch) {
@@ -169,7 +173,7 @@ void parse_mobilebert(const Json& j, ModelConfig& c, const std::string& p) {
   c.true_hidden_size = c.use_bottleneck ? intra : c.hidden_size;
   c.tie_word_embeddings = true;
   require_positive(c.num_heads, "num_attention_heads", p);
-  require_positive(c.num_feedforward_networks, "num_feedforward_networks", p);
+  require_positive(c.num_feedforward_networks, "num_feedforward_networks", p, 64);
   require_positive(c.embedding_size, "embedding_size", p);
   require_positive(c.true_hidden_size, "intra_bottleneck_size", p);
   c.head_dim = c.true_hidden_size / c.num_heads;
@@ -218,9 +222,9 @@ ModelConfig parse_model_config(const Json& j, const std::string& p) {
   }
   require_positive(c.vocab_size, "vocab_size", p);
   require_positive(c.hidden_size, "hidden_size", p);
-  require_positive(c.num_layers, "num_hidden_layers", p);
+  require_positive(c.num_layers, "num_hidden_layers", p, 4096);
   require_positive(c.intermediate_size, "intermediate_size", p);
-  require_positive(c.max_position_embeddings, "max_position_embeddings", p);
+  require_positive(c.max_position_embeddings, "max_position_embeddings", p, int64_t{1} << 22);
   require_positive(c.num_kv_heads, "num_key_value_heads", p);
   check(c.num_heads % c.num_kv_heads == 0, p,
         cat("num_attention_heads (", c.num_heads, ") is not a multiple of num_key_value_heads (",

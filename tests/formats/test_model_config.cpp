@@ -75,5 +75,9 @@ TEST(ModelConfig, BadConfigsAreClearErrors) {
   expect_error(R"({"model_type": "llama", "num_attention_heads": 6, "num_key_value_heads": 4})",
                "multiple");
   expect_error(R"([1, 2])", "object");
+  // Absurd but well-formed sizes would overflow the parameter count: refused up front.
+  expect_error(R"({"model_type": "llama", "hidden_size": 2147483648, "intermediate_size": 2147483648})",
+               "larger than lowspec supports");
+  expect_error(R"({"model_type": "llama", "num_hidden_layers": 100000})", "num_hidden_layers");
   expect_error(R"({"model_type": "llama", "rope_scaling": {"type": "yarn", "factor": 2}})", "yarn");
 }
