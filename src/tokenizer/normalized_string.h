@@ -26,7 +26,8 @@ class NormalizedString {
   NormalizedString slice(size_t begin, size_t end) const;
 
   // Rebuilds the text one character at a time: f(code point, std::string& out) appends the
-  // character's replacement (nothing removes it). New bytes map to the character's origin.
+  // character's replacement to out, the new text so far (nothing removes it). New bytes map to
+  // the character's origin.
   template <typename F>
   void map_chars(F&& f);
   // Replaces the byte ranges [begin, end) of `spans` (sorted, disjoint) by their text.

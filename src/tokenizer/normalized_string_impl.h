@@ -12,15 +12,12 @@ void NormalizedString::map_chars(F&& f) {
   std::vector<Offset> align;
   text.reserve(text_.size());
   align.reserve(text_.size());
-  std::string piece;
   for (size_t pos = 0; pos < text_.size();) {
     const size_t start = pos;
     const char32_t c = next_codepoint(text_, pos);
-    piece.clear();
-    f(c, piece);
-    const Offset origin{align_[start].begin, align_[pos - 1].end};
-    text += piece;
-    align.insert(align.end(), piece.size(), origin);
+    const size_t before = text.size();
+    f(c, text);  // appends in place: no string per character
+    align.insert(align.end(), text.size() - before, Offset{align_[start].begin, align_[pos - 1].end});
   }
   text_ = std::move(text);
   align_ = std::move(align);

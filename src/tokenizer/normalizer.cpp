@@ -52,6 +52,17 @@ class BertNormalizer : public Normalizer {
   BertNormalizer(bool clean_text, bool chinese, bool strip_accents, bool lowercase)
       : clean_text_(clean_text), chinese_(chinese), strip_accents_(strip_accents), lowercase_(lowercase) {}
   void normalize(NormalizedString& s) const override {
+    if (is_ascii(s.text())) {
+      // One pass does it all: ASCII has no accents or CJK, and stays ASCII when cleaned.
+      if (clean_text_ || lowercase_)
+        s.map_chars([&](char32_t c, std::string& out) {
+          if (clean_text_ && (c == 0 || is_bert_control(c))) return;
+          if (clean_text_ && is_whitespace(c)) c = ' ';
+          if (lowercase_ && c >= 'A' && c <= 'Z') c += 'a' - 'A';
+          out.push_back(static_cast<char>(c));
+        });
+      return;
+    }
     if (clean_text_)
       s.map_chars([](char32_t c, std::string& out) {
         if (c == 0 || c == 0xFFFD || is_bert_control(c)) return;

@@ -105,14 +105,25 @@ void split_pieces(std::vector<TextPiece>& pieces, F&& f) {
   pieces = std::move(out);
 }
 
+// Splits at whitespace (removed) and isolates punctuation, in one pass over the text.
 class BertPreTokenizer : public PreTokenizer {
  public:
   void pre_tokenize(std::vector<TextPiece>& pieces) const override {
     split_pieces(pieces, [](const NormalizedString& s) {
-      return split_by(s, char_matches(s.text(), is_whitespace), Behavior::kRemoved);
-    });
-    split_pieces(pieces, [](const NormalizedString& s) {
-      return split_by(s, char_matches(s.text(), is_bert_punctuation), Behavior::kIsolated);
+      const std::string& text = s.text();
+      std::vector<NormalizedString> out;
+      size_t word = 0;  // start of the current word
+      for (size_t pos = 0; pos < text.size();) {
+        const size_t start = pos;
+        const char32_t c = next_codepoint(text, pos);
+        const bool space = is_whitespace(c);
+        if (!space && !is_bert_punctuation(c)) continue;
+        if (start > word) out.push_back(s.slice(word, start));
+        if (!space) out.push_back(s.slice(start, pos));
+        word = pos;
+      }
+      if (text.size() > word) out.push_back(s.slice(word, text.size()));
+      return out;
     });
   }
 };
@@ -135,9 +146,13 @@ class ByteLevelPreTokenizer : public PreTokenizer {
       else if (!t.empty()) words.push_back(std::move(t));
       for (NormalizedString& w : words)
         w.map_chars([](char32_t c, std::string& out) {
-          std::string utf8;
-          append_utf8(utf8, c);
-          for (char b : utf8) out += byte_level_char(static_cast<uint8_t>(b));
+          if (c < 0x80) {
+            out += byte_level_char(static_cast<uint8_t>(c));
+            return;
+          }
+          char utf8[4];
+          const size_t n = encode_utf8(c, utf8);
+          for (size_t i = 0; i < n; ++i) out += byte_level_char(static_cast<uint8_t>(utf8[i]));
         });
       return words;
     });

@@ -29,17 +29,31 @@ Regex::Regex(const std::string& pattern, const std::string& where) : impl_(std::
 
 Regex::~Regex() = default;
 
+namespace {
+
+// One match data per thread, reused by every call: only the whole match's range is read, so
+// one ovector pair serves any pattern (pcre2_match returns 0 for the unread groups).
+pcre2_match_data* thread_match_data() {
+  struct Owner {
+    pcre2_match_data* md = pcre2_match_data_create(1, nullptr);
+    ~Owner() { pcre2_match_data_free(md); }
+  };
+  thread_local Owner owner;
+  if (!owner.md) throw std::bad_alloc();
+  return owner.md;
+}
+
+}  // namespace
+
 std::vector<std::pair<size_t, size_t>> Regex::find_all(std::string_view text) const {
   std::vector<std::pair<size_t, size_t>> out;
-  pcre2_match_data* md = pcre2_match_data_create_from_pattern(impl_->code, nullptr);
-  if (!md) throw std::bad_alloc();
+  pcre2_match_data* md = thread_match_data();
   size_t start = 0;
   while (start <= text.size()) {
     const int rc = pcre2_match(impl_->code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(),
                                start, PCRE2_NO_UTF_CHECK, md, nullptr);
     if (rc < 0) {
       if (rc == PCRE2_ERROR_NOMATCH) break;
-      pcre2_match_data_free(md);
       throw Error(cat("regex match failed (PCRE2 error ", rc, ")"));
     }
     const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
@@ -54,7 +68,6 @@ std::vector<std::pair<size_t, size_t>> Regex::find_all(std::string_view text) co
       while (start < text.size() && (static_cast<uint8_t>(text[start]) & 0xC0) == 0x80) ++start;
     }
   }
-  pcre2_match_data_free(md);
   return out;
 }
 

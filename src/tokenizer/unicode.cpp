@@ -12,6 +12,10 @@ namespace lowspec::tokenizer {
 size_t find_invalid_utf8(std::string_view s) {
   size_t pos = 0;
   while (pos < s.size()) {
+    if (static_cast<uint8_t>(s[pos]) < 0x80) {  // ASCII needs no decoding
+      ++pos;
+      continue;
+    }
     utf8proc_int32_t cp;
     const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(s.data() + pos),
                                     static_cast<utf8proc_ssize_t>(s.size() - pos), &cp);
@@ -21,12 +25,7 @@ size_t find_invalid_utf8(std::string_view s) {
   return std::string_view::npos;
 }
 
-char32_t next_codepoint(std::string_view s, size_t& pos) {
-  const auto b = static_cast<uint8_t>(s[pos]);
-  if (b < 0x80) {
-    ++pos;
-    return b;
-  }
+char32_t next_multibyte_codepoint(std::string_view s, size_t& pos) {
   utf8proc_int32_t cp = 0xFFFD;
   const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(s.data() + pos),
                                   static_cast<utf8proc_ssize_t>(s.size() - pos), &cp);
@@ -42,6 +41,12 @@ void append_utf8(std::string& out, char32_t cp) {
   utf8proc_uint8_t buf[4];
   const auto n = utf8proc_encode_char(static_cast<utf8proc_int32_t>(cp), buf);
   out.append(reinterpret_cast<const char*>(buf), static_cast<size_t>(n));
+}
+
+size_t encode_utf8(char32_t cp, char out[4]) {
+  const auto n = utf8proc_encode_char(static_cast<utf8proc_int32_t>(cp),
+                                      reinterpret_cast<utf8proc_uint8_t*>(out));
+  return static_cast<size_t>(n);
 }
 
 size_t complete_utf8_prefix(std::string_view s) {
@@ -80,11 +85,12 @@ bool is_bert_punctuation(char32_t c) {
   if ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) ||
       (c >= 123 && c <= 126))
     return true;
-  return is_punctuation(c);
+  return c >= 0x80 && is_punctuation(c);
 }
 
 bool is_bert_control(char32_t c) {
   if (c == '\t' || c == '\n' || c == '\r') return false;
+  if (c < 0x80) return c < 0x20 || c == 0x7F;  // ASCII's only controls are Cc
   switch (category(c)) {
     case UTF8PROC_CATEGORY_CC: case UTF8PROC_CATEGORY_CF: case UTF8PROC_CATEGORY_CN:
     case UTF8PROC_CATEGORY_CO:

@@ -13,8 +13,18 @@ inline size_t utf8_length(uint8_t b) {
   return b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 1;
 }
 // Decodes the code point at s[pos] (s valid UTF-8) and advances pos past it.
-char32_t next_codepoint(std::string_view s, size_t& pos);
+char32_t next_multibyte_codepoint(std::string_view s, size_t& pos);
+inline char32_t next_codepoint(std::string_view s, size_t& pos) {
+  const auto b = static_cast<uint8_t>(s[pos]);
+  if (b < 0x80) {  // ASCII, most text: no call
+    ++pos;
+    return b;
+  }
+  return next_multibyte_codepoint(s, pos);
+}
 void append_utf8(std::string& out, char32_t cp);
+// Writes the UTF-8 bytes of cp to out and returns their count (1 to 4).
+size_t encode_utf8(char32_t cp, char out[4]);
 // Length of the longest prefix of s that is complete UTF-8: a sequence cut
 // at its end is left out, so streamed text never ends inside a character.
 size_t complete_utf8_prefix(std::string_view s);
