@@ -5,6 +5,7 @@
 #include "test_util.h"
 #include "tokenizer/model.h"
 #include "tokenizer/normalizer.h"
+#include "tokenizer/pipeline_tokenizer.h"
 #include "tokenizer/pre_tokenizer.h"
 #include "tokenizer/tokenizer.h"
 
@@ -131,6 +132,38 @@ TEST(Bpe, HundredKilobyteWordRoundTrips) {
   EXPECT_GT(e.size(), 1000u);
   EXPECT_EQ(tok->decode(e.ids), word);
   EXPECT_EQ(e.offsets.back().end, word.size());
+}
+
+// The reader takes model.vocab and model.merges out of the JSON events: both merge forms,
+// and a repeated vocab key keeping its last id as a JSON object does.
+TEST(Bpe, TokenizerJsonTablesRead) {
+  const auto tok = parse_tokenizer_json(
+      R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2, "c": 3, "abc": 4, "c": 5},
+          "merges": [["a", "b"], "ab c"]}})", "test");
+  EXPECT_EQ(tok->encode("abc", false).ids, std::vector<int32_t>{4});
+  EXPECT_EQ(tok->token_to_id("c"), 5);
+  EXPECT_FALSE(tok->token_to_id("abcd").has_value());
+  EXPECT_THROW(parse_tokenizer_json(
+                   R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [["a", "a", "a"]]}})", "t"),
+               Error);
+  EXPECT_THROW(parse_tokenizer_json(R"({"model": {"type": "BPE", "vocab": {"a": {"id": 0}}, "merges": []}})", "t"),
+               Error);
+}
+
+// Words of a SentencePiece-style BPE are merged in parts cut before each metaspace, unless some
+// merge joins a character to a following metaspace; cached parts keep their own offsets.
+TEST(Bpe, MetaspaceCutsOnlyWhenNoMergeCrossesThem) {
+  const char* vocab = R"("a": 0, "▁": 1, "b": 2, "▁b": 3, "a▁b": 4)";
+  const auto crossing = parse_tokenizer_json(
+      std::string(R"({"model": {"type": "BPE", "vocab": {)") + vocab +
+          R"(}, "merges": ["▁ b", "a ▁b"]}})", "test");
+  EXPECT_EQ(crossing->encode("a▁b", false).ids, std::vector<int32_t>{4});
+  const auto cut = parse_tokenizer_json(
+      std::string(R"({"model": {"type": "BPE", "vocab": {)") + vocab + R"(}, "merges": ["▁ b"]}})",
+      "test");
+  const Encoding e = cut->encode("a▁b▁b", false);
+  EXPECT_EQ(e.ids, (std::vector<int32_t>{0, 3, 3}));
+  EXPECT_EQ(e.offsets, (std::vector<Offset>{{0, 1}, {1, 5}, {5, 9}}));
 }
 
 }  // namespace
