@@ -8,12 +8,14 @@
 #include "core/error.h"
 #include "formats/safetensors.h"
 #include "models/forward.h"
+#include "optimize/weight_quant.h"
 
 namespace lowspec::app {
 namespace {
 
 struct ForwardArgs {
   std::string model, inputs, out;
+  std::string quant;  // --quant: "", q8_0 or q4_0 (decoders)
   int threads = 0;
 };
 
@@ -49,8 +51,12 @@ ForwardInputs read_inputs(const std::string& path) {
 
 // The model call, one function per kind of model.
 std::vector<NamedOutput> run_model(const ModelConfig& config, const std::string& model,
-                                   const ForwardInputs& in, ThreadPool& pool) {
-  if (is_decoder(config.family)) return forward_decoder(config, model, in, pool);
+                                   const ForwardInputs& in, const std::string& quant,
+                                   ThreadPool& pool) {
+  if (is_decoder(config.family)) {
+    return forward_decoder(config, model, in, pool, parse_weight_quant(quant));
+  }
+  check(quant.empty(), model, "--quant applies to decoders (llama, phi, gemma) only");
   return forward_encoder(config, model, in, pool);
 }
 
@@ -58,7 +64,7 @@ int run(const ForwardArgs& args) {
   const ModelConfig config = load_model_config(args.model);
   const ForwardInputs in = read_inputs(args.inputs);
   ThreadPool pool(args.threads > 0 ? args.threads : physical_cores());
-  const std::vector<NamedOutput> outputs = run_model(config, args.model, in, pool);
+  const std::vector<NamedOutput> outputs = run_model(config, args.model, in, args.quant, pool);
   std::vector<TensorToWrite> tensors;
   for (const NamedOutput& o : outputs) tensors.push_back({o.name, DType::F32, o.shape, o.data.data()});
   write_safetensors(args.out, tensors);
@@ -76,6 +82,8 @@ CommandRegistrar reg{{"forward", "Run one forward pass: inputs and outputs as sa
                         app.add_option("--out", args->out, "safetensors file to write (F32 logits, ...)")->required();
                         app.add_option("--threads", args->threads, "threads (default: physical cores)")
                             ->check(CLI::Range(1, 4096));
+                        app.add_option("--quant", args->quant, "quantize a decoder's matrices at load: q8_0 or q4_0")
+                            ->check(CLI::IsMember({"q8_0", "q4_0"}, CLI::ignore_case));
                         return [args] { return run(*args); };
                       }}};
 

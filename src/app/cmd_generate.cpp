@@ -11,6 +11,7 @@
 #include "core/json_util.h"
 #include "core/process_memory.h"
 #include "models/decoder.h"
+#include "optimize/weight_quant.h"
 #include "runtime/generate.h"
 #include "runtime/token_ids.h"
 #include "tokenizer/tokenizer.h"
@@ -20,6 +21,7 @@ namespace {
 
 struct GenerateArgs {
   std::string model, prompt, prompt_ids;
+  std::string quant;  // --quant: "", q8_0 or q4_0
   std::vector<std::string> stop;
   int64_t max_new_tokens = 0;  // 0: generation_config.json's, else 64 (within the context)
   std::optional<double> temperature, top_p, min_p, repetition_penalty;
@@ -53,7 +55,7 @@ SamplingParams sampling_params(const GenerateArgs& a, const GenerationConfig& g)
 
 int run(const GenerateArgs& a) {
   check(a.prompt.empty() != a.prompt_ids.empty(), "", "give exactly one of --prompt and --prompt-ids");
-  Decoder decoder(a.model);
+  Decoder decoder(a.model, parse_weight_quant(a.quant));
   const ModelConfig& c = decoder.config();
   const GenerationConfig gen = load_generation_config(a.model, c);
 
@@ -153,6 +155,8 @@ CommandRegistrar reg{{"generate", "Generate tokens from a prompt with a causal L
                         app.add_option("--stop", a->stop, "stop when the text contains this (repeatable; needs the tokenizer)");
                         app.add_option("--seed", a->seed, "random seed for sampling");
                         app.add_option("--threads", a->threads, "threads (default: physical cores)")->check(CLI::Range(1, 4096));
+                        app.add_option("--quant", a->quant, "quantize the matrices at load: q8_0 or q4_0")
+                            ->check(CLI::IsMember({"q8_0", "q4_0"}, CLI::ignore_case));
                         app.add_flag("--json", a->json, "print {ids, text, prefill_ms_per_token, decode_ms_per_token, ...}");
                         return [a] { return run(*a); };
                       }}};

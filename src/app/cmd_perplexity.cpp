@@ -10,6 +10,7 @@
 #include "core/json_util.h"
 #include "core/mapped_file.h"
 #include "models/decoder.h"
+#include "optimize/weight_quant.h"
 #include "models/encoder.h"
 #include "runtime/perplexity.h"
 #include "runtime/token_ids.h"
@@ -21,6 +22,7 @@ namespace {
 
 struct PerplexityArgs {
   std::string model, text_file, ids_file;
+  std::string quant;  // --quant: "", q8_0 or q4_0 (decoders)
   int64_t ctx = 0;     // 0: min(max_position_embeddings, 1024)
   int64_t stride = 0;  // 0: ctx / 2
   int threads = 0;
@@ -65,8 +67,11 @@ int run_pseudo_perplexity(const PerplexityArgs& a) {
 
 int run(const PerplexityArgs& a) {
   check(a.text_file.empty() != a.ids_file.empty(), "", "give exactly one of --text and --ids");
-  if (!is_decoder(load_model_config(a.model).family)) return run_pseudo_perplexity(a);
-  Decoder decoder(a.model);
+  if (!is_decoder(load_model_config(a.model).family)) {
+    check(a.quant.empty(), a.model, "--quant applies to decoders (llama, phi, gemma) only");
+    return run_pseudo_perplexity(a);
+  }
+  Decoder decoder(a.model, parse_weight_quant(a.quant));
   const std::vector<int64_t> ids = read_ids(a);
   check(ids.size() >= 2, a.ids_file.empty() ? a.text_file : a.ids_file,
         cat("perplexity needs at least 2 tokens, got ", ids.size()));
@@ -101,6 +106,8 @@ CommandRegistrar reg{{"perplexity", "Sliding-window perplexity of a causal LM (t
                         app.add_option("--stride", a->stride, "window step (default: ctx / 2)")
                             ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
                         app.add_option("--threads", a->threads, "threads (default: physical cores)")->check(CLI::Range(1, 4096));
+                        app.add_option("--quant", a->quant, "quantize the matrices at load: q8_0 or q4_0")
+                            ->check(CLI::IsMember({"q8_0", "q4_0"}, CLI::ignore_case));
                         app.add_flag("--json", a->json, "print {perplexity, mean_nll, tokens_scored, windows, perplexity_hf_docs}");
                         return [a] { return run(*a); };
                       }}};

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/half.h"
 #include "kernels/matmul.h"
+#include "kernels/matmul_dispatch.h"
 
 namespace lowspec {
 
@@ -91,28 +92,36 @@ void quantize_activations(const float* x, int64_t n, int8_t* qs, float* scales) 
   }
 }
 
-TensorView quantize_matrix(const TensorView& w, DType to, AlignedBuffer<uint8_t>& storage) {
+TensorView quantize_matrix(const TensorView& w, DType to, AlignedBuffer<uint8_t>& storage,
+                           ThreadPool& pool) {
   if (w.rank() != 2) {
     throw Error(cat("quantize: expected a matrix, got shape ", shape_string(w.shape)));
   }
   if (to != DType::Q8_0 && to != DType::Q4_0) {
     throw Error(cat("quantize: cannot quantize to ", dtype_name(to)));
   }
+  // Checked here: the rows are read on pool threads, which must not throw.
+  if (!matmul_supports_dtype(w.dtype)) {
+    throw Error(cat("quantize: cannot read weights of type ", dtype_name(w.dtype)));
+  }
   const int64_t N = w.shape[0], K = w.shape[1];
   const int64_t blocks = block_count(K, "quantize");
   const size_t row_bytes =
       static_cast<size_t>(blocks) * (to == DType::Q8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0));
   storage.resize(row_bytes * static_cast<size_t>(N));
-  std::vector<float> row(static_cast<size_t>(K));
-  for (int64_t n = 0; n < N; ++n) {
-    dequantize_row(w, n, row.data());
-    void* dst = storage.data() + row_bytes * static_cast<size_t>(n);
-    if (to == DType::Q8_0) {
-      quantize_row_q8_0(row.data(), static_cast<BlockQ8_0*>(dst), K);
-    } else {
-      quantize_row_q4_0(row.data(), static_cast<BlockQ4_0*>(dst), K);
+  uint8_t* out = storage.data();
+  pool.parallel_for(N, 16, [&](int64_t n0, int64_t n1) {
+    std::vector<float> row(static_cast<size_t>(K));
+    for (int64_t n = n0; n < n1; ++n) {
+      dequantize_row(w, n, row.data());
+      void* dst = out + row_bytes * static_cast<size_t>(n);
+      if (to == DType::Q8_0) {
+        quantize_row_q8_0(row.data(), static_cast<BlockQ8_0*>(dst), K);
+      } else {
+        quantize_row_q4_0(row.data(), static_cast<BlockQ4_0*>(dst), K);
+      }
     }
-  }
+  });
   return TensorView{to, {N, K}, storage.data(), row_bytes * static_cast<size_t>(N)};
 }
 

@@ -6,6 +6,7 @@
 
 #include "core/aligned_buffer.h"
 #include "core/tensor.h"
+#include "core/thread_pool.h"
 #include "kernels/quant_blocks.h"
 
 namespace lowspec {
@@ -22,7 +23,8 @@ void dequantize_row_q4_0(const BlockQ4_0* blocks, float* out, int64_t n);
 void quantize_activations(const float* x, int64_t n, int8_t* qs, float* scales);
 
 // A weight matrix [N, K] (any dtype dequantize_row reads) quantized row by row into `storage`;
-// the returned view points into it. K must be a multiple of 32.
-TensorView quantize_matrix(const TensorView& w, DType to, AlignedBuffer<uint8_t>& storage);
+// the returned view points into it. K must be a multiple of 32. Rows are split over the pool.
+TensorView quantize_matrix(const TensorView& w, DType to, AlignedBuffer<uint8_t>& storage,
+                           ThreadPool& pool);
 
 }  // namespace lowspec

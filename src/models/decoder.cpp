@@ -46,13 +46,19 @@ void check_decoder_config(const ModelConfig& c) {
 
 }  // namespace
 
-Decoder::Decoder(const std::string& model_path) : Decoder(load_model_config(model_path), model_path) {}
+Decoder::Decoder(const std::string& model_path, std::optional<DType> quant)
+    : Decoder(load_model_config(model_path), model_path, quant) {}
 
-Decoder::Decoder(ModelConfig config, const std::string& model_path)
+Decoder::Decoder(ModelConfig config, const std::string& model_path, std::optional<DType> quant)
     : config_((check_decoder_config(config), std::move(config))),
       path_(model_path),
       file_(model_path),
-      w_(load_decoder_weights(config_, file_)) {}
+      w_(load_decoder_weights(config_, file_)) {
+  if (quant) {
+    ThreadPool pool(physical_cores());
+    quantize_decoder_matrices(w_, *quant, quantized_, pool);
+  }
+}
 
 void Decoder::compute_rope_tables(DecoderState& s, const DecoderStep& step, int64_t rows) const {
   const ModelConfig& c = config_;

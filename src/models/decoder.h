@@ -8,6 +8,7 @@
 //   hidden = final_norm(x);  logits = hidden . lm_head^T (+ bias)
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "formats/model_config.h"
 #include "models/decoder_state.h"
 #include "models/decoder_weights.h"
+#include "optimize/weight_quant.h"
 
 namespace lowspec {
 
@@ -32,9 +34,11 @@ struct DecoderStep {
 
 class Decoder {
  public:
-  // Opens MODEL (a HF folder): config.json and the memory-mapped safetensors weights.
-  explicit Decoder(const std::string& model_path);
-  Decoder(ModelConfig config, const std::string& model_path);
+  // Opens MODEL (a HF folder): config.json and the memory-mapped safetensors weights. With
+  // `quant` (Q8_0 or Q4_0) the matrices are quantized into memory the decoder owns.
+  explicit Decoder(const std::string& model_path, std::optional<DType> quant = std::nullopt);
+  Decoder(ModelConfig config, const std::string& model_path,
+          std::optional<DType> quant = std::nullopt);
 
   const ModelConfig& config() const { return config_; }
   const std::string& path() const { return path_; }
@@ -54,6 +58,7 @@ class Decoder {
   std::string path_;
   HfWeights file_;
   DecoderWeights w_;
+  QuantizedWeights quantized_;  // the matrices' storage when loaded with a quant
 };
 
 // Positions as generate() builds them from an attention mask [B, T]: cumsum(mask) - 1, and 1 at

@@ -6,12 +6,13 @@
 namespace lowspec {
 
 std::vector<NamedOutput> forward_decoder(const ModelConfig& config, const std::string& model_path,
-                                         const ForwardInputs& in, ThreadPool& pool) {
+                                         const ForwardInputs& in, ThreadPool& pool,
+                                         std::optional<DType> quant) {
   const int64_t B = in.batch, T = in.seq;
   check(B > 0 && T > 0, model_path, "the inputs hold no tokens");
   check(T <= config.max_position_embeddings, model_path,
         cat("sequence of ", T, " tokens exceeds max_position_embeddings (", config.max_position_embeddings, ")"));
-  Decoder decoder(config, model_path);
+  Decoder decoder(config, model_path, quant);
 
   std::vector<uint8_t> key_mask;
   if (in.attention_mask) {

@@ -91,4 +91,17 @@ DecoderWeights load_decoder_weights(const ModelConfig& c, const HfWeights& w) {
   return d;
 }
 
+void quantize_decoder_matrices(DecoderWeights& d, DType to, QuantizedWeights& store,
+                               ThreadPool& pool) {
+  auto quantize = [&](TensorView& t) {
+    if (t.data != nullptr) t = store.quantize(t, to, pool);
+  };
+  for (DecoderLayerWeights& l : d.layers) {
+    for (TensorView* t : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) quantize(*t);
+  }
+  const bool tied = d.lm_head.data == d.embed.data;
+  quantize(d.lm_head);
+  if (tied) d.embed = d.lm_head;
+}
+
 }  // namespace lowspec

@@ -7,6 +7,7 @@
 #include "core/tensor.h"
 #include "formats/hf_weights.h"
 #include "formats/model_config.h"
+#include "optimize/weight_quant.h"
 
 namespace lowspec {
 
@@ -32,5 +33,10 @@ struct DecoderWeights {
 // the tensor when one is missing or has another shape. Gemma's RMSNorm gains are returned as
 // 1 + w (float32), the factor its norm multiplies by.
 DecoderWeights load_decoder_weights(const ModelConfig& c, const HfWeights& w);
+
+// Points every matrix at a copy quantized to `to` held in `store`. The embedding table stays as
+// it is (a look-up reads single rows) unless it doubles as the lm_head: then both share one copy.
+void quantize_decoder_matrices(DecoderWeights& d, DType to, QuantizedWeights& store,
+                               ThreadPool& pool);
 
 }  // namespace lowspec

@@ -28,8 +28,10 @@ struct NamedOutput {
 
 // Causal LMs (llama, phi, gemma): `logits` [batch, seq, vocab]. Without position_ids, positions
 // come from the attention mask as generate() builds them (left padding); without a mask, 0..seq-1.
+// `quant`: the matrices quantized at load (Q8_0 / Q4_0).
 std::vector<NamedOutput> forward_decoder(const ModelConfig& config, const std::string& model_path,
-                                         const ForwardInputs& in, ThreadPool& pool);
+                                         const ForwardInputs& in, ThreadPool& pool,
+                                         std::optional<DType> quant = std::nullopt);
 
 // Encoders (distilbert, mobilebert), right padding: `start_logits`/`end_logits` [batch, seq] for
 // QA heads, `logits` [batch, seq, vocab] for masked-LM heads, `last_hidden_state` without a head.

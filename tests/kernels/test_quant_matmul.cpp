@@ -41,7 +41,7 @@ std::unique_ptr<QuantWeights> random_quant_weights(DType dtype, int64_t N, int64
   auto w = std::make_unique<QuantWeights>();
   std::vector<float> f = random_floats(static_cast<size_t>(N * K), rng);
   w->view = quantize_matrix(TensorView{DType::F32, {N, K}, f.data(), f.size() * 4}, dtype,
-                            w->storage);
+                            w->storage, pool_of(2));
   w->values.resize(f.size());
   for (int64_t n = 0; n < N; ++n) dequantize_row(w->view, n, w->values.data() + n * K);
   return w;

@@ -123,9 +123,10 @@ TEST(Quantize, MatrixKeepsRowsAndFeedsDequantizeRow) {
   std::vector<uint16_t> bf16(N * K);
   for (uint16_t& h : bf16) h = f32_to_bf16(dist(rng));
   const TensorView w{DType::BF16, {N, K}, bf16.data(), bf16.size() * 2};
+  ThreadPool pool(2);
   for (DType to : {DType::Q8_0, DType::Q4_0}) {
     AlignedBuffer<uint8_t> storage;
-    const TensorView q = quantize_matrix(w, to, storage);
+    const TensorView q = quantize_matrix(w, to, storage, pool);
     EXPECT_EQ(q.dtype, to);
     EXPECT_EQ(q.shape, w.shape);
     EXPECT_EQ(q.nbytes, *dtype_bytes(to, N * K));
@@ -137,8 +138,8 @@ TEST(Quantize, MatrixKeepsRowsAndFeedsDequantizeRow) {
   }
   const TensorView odd{DType::BF16, {1, 40}, bf16.data(), 80};
   AlignedBuffer<uint8_t> storage;
-  EXPECT_THROW(quantize_matrix(odd, DType::Q8_0, storage), Error);
-  EXPECT_THROW(quantize_matrix(w, DType::F16, storage), Error);
+  EXPECT_THROW(quantize_matrix(odd, DType::Q8_0, storage, pool), Error);
+  EXPECT_THROW(quantize_matrix(w, DType::F16, storage, pool), Error);
 }
 
 }  // namespace

@@ -1,0 +1,31 @@
+#include "optimize/weight_quant.h"
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+
+#include "core/error.h"
+#include "kernels/quant_blocks.h"
+#include "kernels/quantize.h"
+
+namespace lowspec {
+
+std::optional<DType> parse_weight_quant(std::string_view name) {
+  std::string lower(name);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  if (lower.empty() || lower == "none") return std::nullopt;
+  if (lower == "q8_0") return DType::Q8_0;
+  if (lower == "q4_0") return DType::Q4_0;
+  throw Error(cat("unknown weight quantization \"", name, "\": expected q8_0 or q4_0"));
+}
+
+TensorView QuantizedWeights::quantize(const TensorView& w, DType to, ThreadPool& pool) {
+  if (w.rank() != 2 || w.shape[1] % kQuantBlock != 0) return w;
+  buffers_.emplace_back();
+  const TensorView q = quantize_matrix(w, to, buffers_.back(), pool);
+  bytes_ += q.nbytes;
+  return q;
+}
+
+}  // namespace lowspec
