@@ -41,9 +41,14 @@ class SqliteStore : public ResultsStore {
       throw Error(path, "cannot open results database: " + msg);
     }
     sqlite3_busy_timeout(db_, 10000);
-    exec("PRAGMA journal_mode=WAL");
-    exec("PRAGMA synchronous=NORMAL");
-    migrate();
+    try {
+      exec("PRAGMA journal_mode=WAL");
+      exec("PRAGMA synchronous=NORMAL");
+      migrate();
+    } catch (...) {
+      sqlite3_close(db_);  // the destructor does not run for a constructor that throws
+      throw;
+    }
   }
   ~SqliteStore() override { sqlite3_close(db_); }
 
