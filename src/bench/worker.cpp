@@ -14,6 +14,7 @@
 #include "core/thread_pool.h"
 #include "models/decoder.h"
 #include "models/encoder.h"
+#include "optimize/weight_quant.h"
 #include "kernels/machine_probe.h"
 #include "tasks/eval_scoring.h"
 #include "tasks/eval_task.h"
@@ -64,11 +65,14 @@ uint64_t decode_weight_bytes(const ModelConfig& c, const HfWeights& w) {
 // Decoder speed: prefill `prompt_tokens` random ids, then decode `gen_tokens` greedily, per row
 // of the batch; warm-up runs first, then the timed repetitions.
 Json decoder_speed(const BenchConfig& cfg) {
-  if (cfg.weight_format != "file" && cfg.weight_format != "f32" && cfg.weight_format != "f16" &&
-      cfg.weight_format != "bf16")
+  std::optional<DType> quant;  // q8_0 / q4_0: matrices quantized at load
+  if (cfg.weight_format == "q8_0" || cfg.weight_format == "q4_0")
+    quant = parse_weight_quant(cfg.weight_format);
+  else if (cfg.weight_format != "file" && cfg.weight_format != "f32" && cfg.weight_format != "f16" &&
+           cfg.weight_format != "bf16")
     throw Error(cat("weight format ", cfg.weight_format, " is not available yet for decoders"));
   auto t_load = Clock::now();
-  Decoder dec(cfg.model.path);
+  Decoder dec(cfg.model.path, quant);
   const ModelConfig& c = dec.config();
   ThreadPool pool(cfg.threads);
   const int64_t B = cfg.batch, P = cfg.prompt_tokens, G = cfg.gen_tokens;
@@ -119,7 +123,7 @@ Json decoder_speed(const BenchConfig& cfg) {
       (2.0 * layer_params * static_cast<double>(P) +
        2.0 * static_cast<double>(P * P * c.num_heads * c.head_dim * c.num_layers) +
        2.0 * static_cast<double>(c.vocab_size * c.hidden_size));
-  uint64_t bytes = decode_weight_bytes(c, weights);
+  uint64_t bytes = quant ? decode_matrix_bytes(dec.weights()) : decode_weight_bytes(c, weights);
   ProcessMemory mem = process_memory();
   Json r{{"kind", "decoder"},
          {"family", family_name(c.family)},

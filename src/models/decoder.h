@@ -42,6 +42,7 @@ class Decoder {
 
   const ModelConfig& config() const { return config_; }
   const std::string& path() const { return path_; }
+  const DecoderWeights& weights() const { return w_; }
 
   // Runs one step; the final-norm output lands in state.hidden() [B*T, H] and state.length
   // grows by T. Token ids outside the vocabulary are an Error.

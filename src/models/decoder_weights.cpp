@@ -104,4 +104,12 @@ void quantize_decoder_matrices(DecoderWeights& d, DType to, QuantizedWeights& st
   if (tied) d.embed = d.lm_head;
 }
 
+uint64_t decode_matrix_bytes(const DecoderWeights& d) {
+  uint64_t total = d.lm_head.nbytes;
+  for (const DecoderLayerWeights& l : d.layers) {
+    for (const TensorView* t : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) total += t->nbytes;
+  }
+  return total;
+}
+
 }  // namespace lowspec

@@ -39,4 +39,7 @@ DecoderWeights load_decoder_weights(const ModelConfig& c, const HfWeights& w);
 void quantize_decoder_matrices(DecoderWeights& d, DType to, QuantizedWeights& store,
                                ThreadPool& pool);
 
+// Bytes of weights one decode step streams: every layer matrix and the lm_head, as held.
+uint64_t decode_matrix_bytes(const DecoderWeights& d);
+
 }  // namespace lowspec
