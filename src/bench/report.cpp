@@ -45,6 +45,7 @@ const Column kColumns[] = {
     {"format", [](const RunRecord& r) { return r.weight_format; }},
     {"threads", [](const RunRecord& r) { return std::to_string(r.threads); }},
     {"batch", [](const RunRecord& r) { return std::to_string(r.batch); }},
+    {"seq", [](const RunRecord& r) { return number(field(r.record, "config.prompt_tokens"), 0); }},
     {"load ms", [](const RunRecord& r) { return number(field(r.record, "load_ms"), 0); }},
     {"prefill ms/tok", [](const RunRecord& r) { return number(field(r.record, "prefill_ms_per_token.p50"), 2); }},
     {"decode ms/tok", [](const RunRecord& r) { return number(field(r.record, "decode_ms_per_token.p50"), 2); }},
