@@ -1,7 +1,8 @@
 // Matmul speed at the shapes the models use, as a share of what this machine can do right now:
 // prefill (M = 128/384) in GFLOP/s against the FP32 FMA peak, decode (M = 1) in GB/s of weights
 // read against the read bandwidth, both probes measured in the same run at the same thread count.
-//   bench_matmul [--threads 1,2] [--dtypes f32,f16,bf16] [--probe-gib 1]
+// Q8_0/Q4_0 prefill counts integer multiply-adds (GOP/s), still shown against the FP32 FMA peak.
+//   bench_matmul [--threads 1,2] [--dtypes f32,f16,bf16,q8_0,q4_0] [--probe-gib 1]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -18,6 +19,7 @@
 #include "kernels/machine_probe.h"
 #include "kernels/matmul.h"
 #include "kernels/matmul_dispatch.h"
+#include "kernels/quantize.h"
 
 using namespace lowspec;
 
@@ -55,6 +57,13 @@ std::vector<std::string> split(const std::string& s) {
 
 // A weight matrix [N, K] of random values in its storage dtype.
 AlignedBuffer<uint8_t> random_weights(DType dtype, int64_t N, int64_t K, std::mt19937& rng) {
+  if (dtype_is_quantized(dtype)) {
+    AlignedBuffer<uint8_t> f32 = random_weights(DType::F32, N, K, rng);
+    AlignedBuffer<uint8_t> blocks;
+    ThreadPool pool(1);
+    quantize_matrix(TensorView{DType::F32, {N, K}, f32.data(), f32.size()}, dtype, blocks, pool);
+    return blocks;
+  }
   const size_t n = static_cast<size_t>(N * K);
   const size_t elem = dtype == DType::F32 ? 4 : 2;
   AlignedBuffer<uint8_t> bytes(n * elem);
@@ -92,15 +101,15 @@ void bench_prefill(const Shape& s, DType dtype, ThreadPool& pool, double peak, s
   const double sec = median_seconds(
       7, [&] { matmul(x.data(), s.M, s.K, view, nullptr, y.data(), pool); });
   const double gflops = 2.0 * s.M * s.K * s.N / sec / 1e9;
-  std::printf("prefill %-5s %-16s M=%-4lld K=%-5lld N=%-5lld %8.2f ms %7.1f GFLOP/s  %.2f of peak\n",
+  std::printf("prefill %-5s %-16s M=%-4lld K=%-5lld N=%-5lld %8.2f ms %7.1f %s  %.2f of peak\n",
               std::string(dtype_name(dtype)).c_str(), s.model, static_cast<long long>(s.M),
               static_cast<long long>(s.K), static_cast<long long>(s.N), sec * 1e3, gflops,
-              gflops / peak);
+              dtype_is_quantized(dtype) ? "GOP/s  " : "GFLOP/s", gflops / peak);
 }
 
 void bench_decode(const Shape& s, DType dtype, ThreadPool& pool, double bandwidth,
                   std::mt19937& rng) {
-  const size_t matrix_bytes = static_cast<size_t>(s.N * s.K) * (dtype == DType::F32 ? 4 : 2);
+  const size_t matrix_bytes = static_cast<size_t>(*dtype_bytes(dtype, static_cast<uint64_t>(s.N * s.K)));
   const size_t copies = std::max<size_t>(2, (kDecodeStackBytes + matrix_bytes - 1) / matrix_bytes);
   const AlignedBuffer<uint8_t> first = random_weights(dtype, s.N, s.K, rng);
   AlignedBuffer<uint8_t> stack(matrix_bytes * copies);  // one region, like a mapped model file
@@ -145,7 +154,7 @@ int main(int argc, char** argv) {
     } else if (flag == "--probe-gib") {
       probe_gib = std::stod(value);
     } else {
-      std::fprintf(stderr, "usage: bench_matmul [--threads 1,2] [--dtypes f32,f16,bf16] [--probe-gib 1]\n");
+      std::fprintf(stderr, "usage: bench_matmul [--threads 1,2] [--dtypes f32,f16,bf16,q8_0,q4_0] [--probe-gib 1]\n");
       return 2;
     }
   }

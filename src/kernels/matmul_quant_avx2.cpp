@@ -63,6 +63,11 @@ LOWSPEC_AVX2 void tile(const QuantMatmulProblem& p, int64_t m0, int64_t n0) {
     float w_scale[C];
     for (int c = 0; c < C; ++c) {
       const Block& block = w[c * blocks + b];
+      // Decode: rows too short for the hardware prefetcher to ramp up on; fetch ahead in the
+      // next tile's rows (past the end is harmless).
+      if (p.M <= kTileRows) {
+        _mm_prefetch(reinterpret_cast<const char*>(&block + C * blocks), _MM_HINT_T0);
+      }
       w_q[c] = W::load(block);
       w_abs[c] = _mm256_sign_epi8(w_q[c], w_q[c]);
       w_scale[c] = _cvtsh_ss(block.d);

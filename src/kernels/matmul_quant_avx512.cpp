@@ -61,41 +61,52 @@ struct Q4Weights {
   }
 };
 
-// y[m0..m0+R, n0..n0+C) over all of K.
+// Accumulates blocks b and b+1 (Pair) or b alone of the tile into acc.
+template <class W, int R, int C, bool Pair>
+LOWSPEC_VNNI inline void tile_step(const QuantMatmulProblem& p, int64_t m0,
+                                   const typename W::Block* w, int64_t blocks, int64_t b,
+                                   __m512 (&acc)[R][C]) {
+  const __m512i zero = _mm512_setzero_si512();
+  __m512i w_abs[C];
+  __mmask64 w_neg[C];
+  __m512 w_scale[C];
+  for (int c = 0; c < C; ++c) {
+    // Decode: rows are short (K=2048: 2 KiB of Q8_0), too short for the hardware prefetcher to
+    // ramp up on each; fetch the same place in the next tile's rows (past the end is harmless).
+    if (p.M <= kTileRows) {
+      _mm_prefetch(reinterpret_cast<const char*>(w + (c + C) * blocks + b), _MM_HINT_T0);
+    }
+    const __m512i q = W::load(w + c * blocks + b, Pair, w_scale[c]);
+    w_abs[c] = _mm512_abs_epi8(q);
+    w_neg[c] = _mm512_movepi8_mask(q);
+  }
+  for (int r = 0; r < R; ++r) {
+    const int8_t* xr = p.xq + (m0 + r) * p.K + b * kQuantBlock;
+    const float* dr = p.xd + (m0 + r) * blocks + b;
+    const __m512i x = _mm512_maskz_loadu_epi8(Pair ? ~0ull : 0xffffffffull, xr);
+    const __m512 x_scale = _mm512_mask_blend_ps(kHighLanes, _mm512_set1_ps(dr[0]),
+                                                _mm512_set1_ps(Pair ? dr[1] : 0.0f));
+    for (int c = 0; c < C; ++c) {
+      const __m512i x_signed = _mm512_mask_sub_epi8(x, w_neg[c], zero, x);
+      const __m512i dot = _mm512_dpbusd_epi32(zero, w_abs[c], x_signed);
+      acc[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(w_scale[c], x_scale),
+                                  acc[r][c]);
+  }
+  }
+}
+
+// y[m0..m0+R, n0..n0+C) over all of K: pairs of blocks, then an odd last block.
 template <class W, int R, int C>
 LOWSPEC_VNNI void tile(const QuantMatmulProblem& p, int64_t m0, int64_t n0) {
-  using Block = typename W::Block;
   const int64_t blocks = p.K / kQuantBlock;
-  const Block* w = static_cast<const Block*>(p.w) + n0 * blocks;
-  const __m512i zero = _mm512_setzero_si512();
+  const typename W::Block* w = static_cast<const typename W::Block*>(p.w) + n0 * blocks;
   __m512 acc[R][C];
   for (int r = 0; r < R; ++r) {
     for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps();
   }
-  for (int64_t b = 0; b < blocks; b += 2) {
-    const bool pair = b + 1 < blocks;
-    __m512i w_abs[C];
-    __mmask64 w_neg[C];
-    __m512 w_scale[C];
-    for (int c = 0; c < C; ++c) {
-      const __m512i q = W::load(w + c * blocks + b, pair, w_scale[c]);
-      w_abs[c] = _mm512_abs_epi8(q);
-      w_neg[c] = _mm512_movepi8_mask(q);
-    }
-    for (int r = 0; r < R; ++r) {
-      const int8_t* xr = p.xq + (m0 + r) * p.K + b * kQuantBlock;
-      const float* dr = p.xd + (m0 + r) * blocks + b;
-      const __m512i x = _mm512_maskz_loadu_epi8(pair ? ~0ull : 0xffffffffull, xr);
-      const __m512 x_scale = _mm512_mask_blend_ps(kHighLanes, _mm512_set1_ps(dr[0]),
-                                                  _mm512_set1_ps(pair ? dr[1] : 0.0f));
-      for (int c = 0; c < C; ++c) {
-        const __m512i x_signed = _mm512_mask_sub_epi8(x, w_neg[c], zero, x);
-        const __m512i dot = _mm512_dpbusd_epi32(zero, w_abs[c], x_signed);
-        acc[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(w_scale[c], x_scale),
-                                    acc[r][c]);
-      }
-    }
-  }
+  int64_t b = 0;
+  for (; b + 1 < blocks; b += 2) tile_step<W, R, C, true>(p, m0, w, blocks, b, acc);
+  if (b < blocks) tile_step<W, R, C, false>(p, m0, w, blocks, b, acc);
   for (int r = 0; r < R; ++r) {
     for (int c = 0; c < C; ++c) {
       const int64_t n = n0 + c;
