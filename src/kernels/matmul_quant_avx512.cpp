@@ -22,6 +22,31 @@ namespace {
 constexpr int kTileRows = 4;
 constexpr int kTileCols = 4;
 constexpr __mmask16 kHighLanes = 0xff00;  // the second block's 8 int32 lanes
+// Masked forms with all lanes set stand in for some unmasked intrinsics: GCC 12's versions of
+// those start from _mm512_undefined_*() and trip -Wuninitialized once inlined.
+constexpr __mmask16 kAllLanes = 0xffff;
+constexpr __mmask8 kAllQwords = 0xff;
+
+// A block in the low half of a zmm, zeros above.
+LOWSPEC_VNNI inline __m512i widen(__m256i lo) {
+  return _mm512_maskz_inserti64x4(0x0f, _mm512_setzero_si512(), lo, 0);
+}
+
+// Blocks lo and hi side by side in one zmm.
+LOWSPEC_VNNI inline __m512i join(__m256i lo, __m256i hi) {
+  const __m512i wide = widen(lo);
+  return _mm512_mask_inserti64x4(wide, kAllQwords, wide, hi, 1);
+}
+
+LOWSPEC_VNNI inline float horizontal_sum(__m512 v) {
+  const __m256 lo = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xf, _mm512_castps_pd(v), 0));
+  const __m256 hi = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xf, _mm512_castps_pd(v), 1));
+  const __m256 sum8 = _mm256_add_ps(lo, hi);
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(sum8), _mm256_extractf128_ps(sum8, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
 
 // Weight blocks b and b+1 (or b alone: zeros above) as 64 signed bytes and per-lane scales.
 struct Q8Weights {
@@ -31,11 +56,11 @@ struct Q8Weights {
     const float d0 = _cvtsh_ss(w[0].d);
     if (!pair) {
       scale = _mm512_maskz_mov_ps(static_cast<__mmask16>(~kHighLanes), _mm512_set1_ps(d0));
-      return _mm512_zextsi256_si512(lo);
+      return widen(lo);
     }
     const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[1].qs));
     scale = _mm512_mask_blend_ps(kHighLanes, _mm512_set1_ps(d0), _mm512_set1_ps(_cvtsh_ss(w[1].d)));
-    return _mm512_inserti64x4(_mm512_zextsi256_si512(lo), hi, 1);
+    return join(lo, hi);
   }
 };
 
@@ -54,10 +79,10 @@ struct Q4Weights {
     const float d0 = _cvtsh_ss(w[0].d);
     if (!pair) {
       scale = _mm512_maskz_mov_ps(static_cast<__mmask16>(~kHighLanes), _mm512_set1_ps(d0));
-      return _mm512_zextsi256_si512(unpack(w[0]));
+      return widen(unpack(w[0]));
     }
     scale = _mm512_mask_blend_ps(kHighLanes, _mm512_set1_ps(d0), _mm512_set1_ps(_cvtsh_ss(w[1].d)));
-    return _mm512_inserti64x4(_mm512_zextsi256_si512(unpack(w[0])), unpack(w[1]), 1);
+    return join(unpack(w[0]), unpack(w[1]));
   }
 };
 
@@ -89,9 +114,9 @@ LOWSPEC_VNNI inline void tile_step(const QuantMatmulProblem& p, int64_t m0,
     for (int c = 0; c < C; ++c) {
       const __m512i x_signed = _mm512_mask_sub_epi8(x, w_neg[c], zero, x);
       const __m512i dot = _mm512_dpbusd_epi32(zero, w_abs[c], x_signed);
-      acc[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(w_scale[c], x_scale),
-                                  acc[r][c]);
-  }
+      const __m512 sums = _mm512_maskz_cvtepi32_ps(kAllLanes, dot);
+      acc[r][c] = _mm512_fmadd_ps(sums, _mm512_mul_ps(w_scale[c], x_scale), acc[r][c]);
+    }
   }
 }
 
@@ -110,7 +135,7 @@ LOWSPEC_VNNI void tile(const QuantMatmulProblem& p, int64_t m0, int64_t n0) {
   for (int r = 0; r < R; ++r) {
     for (int c = 0; c < C; ++c) {
       const int64_t n = n0 + c;
-      p.y[(m0 + r) * p.N + n] = _mm512_reduce_add_ps(acc[r][c]) + (p.bias ? p.bias[n] : 0.0f);
+      p.y[(m0 + r) * p.N + n] = horizontal_sum(acc[r][c]) + (p.bias ? p.bias[n] : 0.0f);
     }
   }
 }

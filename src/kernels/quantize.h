@@ -13,7 +13,8 @@ namespace lowspec {
 
 // n must be a multiple of 32 (Error otherwise). Q8_0: d = amax / 127, q = round(x / d).
 void quantize_row_q8_0(const float* x, BlockQ8_0* out, int64_t n);
-// Q4_0: d = m / -8 with m the value of largest magnitude (sign kept), q = min(15, (int)(x/d + 8.5)).
+// Q4_0: d = m / -8 with m the value of largest magnitude (sign kept),
+// q = min(15, (int)(x / d + 8.5)).
 void quantize_row_q4_0(const float* x, BlockQ4_0* out, int64_t n);
 void dequantize_row_q8_0(const BlockQ8_0* blocks, float* out, int64_t n);
 void dequantize_row_q4_0(const BlockQ4_0* blocks, float* out, int64_t n);

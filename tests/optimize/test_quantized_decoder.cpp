@@ -2,8 +2,8 @@
 // with F32 weights and with Q8_0 / Q4_0 matrices. Q8_0 keeps the top-1 token at >= 99% of the
 // positions where F32's top token leads by more than kTieMargin (these random tiny models have
 // many near-ties: Gemma's median lead is 0.18 while Q8_0 moves logits by up to ~0.2), and at
-// >= 95% of all positions; Q4_0 gives finite logits. (Matrices whose rows are not whole 32-element blocks,
-// like the fixtures' 176-wide MLP, stay in their file dtype.)
+// >= 95% of all positions; Q4_0 gives finite logits. (Matrices whose rows are not whole
+// 32-element blocks, like the fixtures' 176-wide MLP, stay in their file dtype.)
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -69,7 +69,9 @@ TEST(QuantizedDecoder, Q8_0KeepsTopTokenAndQ4_0StaysFinite) {
       const SafetensorsEntry* mask = golden.find(which + ".attention_mask");
       std::vector<TensorToWrite> inputs = {
           {"input_ids", DType::I64, ids->shape, golden.view(*ids).data}};
-      if (mask) inputs.push_back({"attention_mask", DType::I64, mask->shape, golden.view(*mask).data});
+      if (mask) {
+        inputs.push_back({"attention_mask", DType::I64, mask->shape, golden.view(*mask).data});
+      }
       const std::string in = dir.file(which + ".safetensors");
       write_safetensors(in, inputs);
 
