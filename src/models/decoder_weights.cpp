@@ -1,30 +1,10 @@
 #include "models/decoder_weights.h"
 
 #include "core/error.h"
-#include "kernels/matmul.h"
+#include "models/weight_loading.h"
 
 namespace lowspec {
 namespace {
-
-// A weight matrix: kept in its file dtype, which must be one matmul knows.
-TensorView matrix(const HfWeights& w, const std::string& name, int64_t rows, int64_t cols) {
-  TensorView t = w.require(name, {rows, cols});
-  const bool supported = t.dtype == DType::F32 || t.dtype == DType::F16 ||
-                         t.dtype == DType::BF16 || dtype_is_quantized(t.dtype);
-  check(supported, w.file_of(name),
-        cat("tensor \"", name, "\" has dtype ", dtype_name(t.dtype), "; expected F32, F16 or BF16"));
-  return t;
-}
-
-// A 1-D tensor (norm gain, bias) widened to float32.
-std::vector<float> vec(const HfWeights& w, const std::string& name, int64_t n) {
-  TensorView t = w.require(name, {n});
-  check(t.dtype == DType::F32 || t.dtype == DType::F16 || t.dtype == DType::BF16, w.file_of(name),
-        cat("tensor \"", name, "\" has dtype ", dtype_name(t.dtype), "; expected F32, F16 or BF16"));
-  std::vector<float> out(static_cast<size_t>(n));
-  dequantize_row(t, 0, out.data());
-  return out;
-}
 
 std::vector<float> plus_one(std::vector<float> w) {
   for (float& x : w) x = 1.0f + x;
@@ -40,46 +20,46 @@ DecoderWeights load_decoder_weights(const ModelConfig& c, const HfWeights& w) {
   const bool phi = c.family == Family::Phi, gemma = c.family == Family::Gemma;
   // Gemma's RMSNorm multiplies by (1 + w), computed in float32 as transformers does.
   auto rms_gain = [&](const std::string& name) {
-    return gemma ? plus_one(vec(w, name, H)) : vec(w, name, H);
+    return gemma ? plus_one(load_vector(w, name, H)) : load_vector(w, name, H);
   };
 
   DecoderWeights d;
-  d.embed = matrix(w, "model.embed_tokens.weight", V, H);
+  d.embed = load_matrix(w, "model.embed_tokens.weight", V, H);
   for (int64_t i = 0; i < c.num_layers; ++i) {
     const std::string p = cat("model.layers.", i, ".");
     DecoderLayerWeights l;
-    l.q = matrix(w, p + "self_attn.q_proj.weight", q_dim, H);
-    l.k = matrix(w, p + "self_attn.k_proj.weight", kv_dim, H);
-    l.v = matrix(w, p + "self_attn.v_proj.weight", kv_dim, H);
+    l.q = load_matrix(w, p + "self_attn.q_proj.weight", q_dim, H);
+    l.k = load_matrix(w, p + "self_attn.k_proj.weight", kv_dim, H);
+    l.v = load_matrix(w, p + "self_attn.v_proj.weight", kv_dim, H);
     if (c.attention_bias) {
-      l.q_bias = vec(w, p + "self_attn.q_proj.bias", q_dim);
-      l.k_bias = vec(w, p + "self_attn.k_proj.bias", kv_dim);
-      l.v_bias = vec(w, p + "self_attn.v_proj.bias", kv_dim);
+      l.q_bias = load_vector(w, p + "self_attn.q_proj.bias", q_dim);
+      l.k_bias = load_vector(w, p + "self_attn.k_proj.bias", kv_dim);
+      l.v_bias = load_vector(w, p + "self_attn.v_proj.bias", kv_dim);
     }
     if (phi) {
-      l.attn_norm_w = vec(w, p + "input_layernorm.weight", H);
-      l.attn_norm_b = vec(w, p + "input_layernorm.bias", H);
-      l.o = matrix(w, p + "self_attn.dense.weight", H, q_dim);
-      l.o_bias = vec(w, p + "self_attn.dense.bias", H);
-      l.up = matrix(w, p + "mlp.fc1.weight", I, H);
-      l.up_bias = vec(w, p + "mlp.fc1.bias", I);
-      l.down = matrix(w, p + "mlp.fc2.weight", H, I);
-      l.down_bias = vec(w, p + "mlp.fc2.bias", H);
+      l.attn_norm_w = load_vector(w, p + "input_layernorm.weight", H);
+      l.attn_norm_b = load_vector(w, p + "input_layernorm.bias", H);
+      l.o = load_matrix(w, p + "self_attn.dense.weight", H, q_dim);
+      l.o_bias = load_vector(w, p + "self_attn.dense.bias", H);
+      l.up = load_matrix(w, p + "mlp.fc1.weight", I, H);
+      l.up_bias = load_vector(w, p + "mlp.fc1.bias", I);
+      l.down = load_matrix(w, p + "mlp.fc2.weight", H, I);
+      l.down_bias = load_vector(w, p + "mlp.fc2.bias", H);
     } else {
       l.attn_norm_w = rms_gain(p + "input_layernorm.weight");
       l.mlp_norm_w = rms_gain(p + "post_attention_layernorm.weight");
-      l.o = matrix(w, p + "self_attn.o_proj.weight", H, q_dim);
-      if (c.attention_bias) l.o_bias = vec(w, p + "self_attn.o_proj.bias", H);
-      l.gate = matrix(w, p + "mlp.gate_proj.weight", I, H);
-      l.up = matrix(w, p + "mlp.up_proj.weight", I, H);
-      l.down = matrix(w, p + "mlp.down_proj.weight", H, I);
+      l.o = load_matrix(w, p + "self_attn.o_proj.weight", H, q_dim);
+      if (c.attention_bias) l.o_bias = load_vector(w, p + "self_attn.o_proj.bias", H);
+      l.gate = load_matrix(w, p + "mlp.gate_proj.weight", I, H);
+      l.up = load_matrix(w, p + "mlp.up_proj.weight", I, H);
+      l.down = load_matrix(w, p + "mlp.down_proj.weight", H, I);
     }
     d.layers.push_back(std::move(l));
   }
   if (phi) {
-    d.final_norm_w = vec(w, "model.final_layernorm.weight", H);
-    d.final_norm_b = vec(w, "model.final_layernorm.bias", H);
-    d.lm_head_bias = vec(w, "lm_head.bias", V);
+    d.final_norm_w = load_vector(w, "model.final_layernorm.weight", H);
+    d.final_norm_b = load_vector(w, "model.final_layernorm.bias", H);
+    d.lm_head_bias = load_vector(w, "lm_head.bias", V);
   } else {
     d.final_norm_w = rms_gain("model.norm.weight");
   }
@@ -87,7 +67,7 @@ DecoderWeights load_decoder_weights(const ModelConfig& c, const HfWeights& w) {
   if (c.tie_word_embeddings && w.find("lm_head.weight") == nullptr)
     d.lm_head = d.embed;
   else
-    d.lm_head = matrix(w, "lm_head.weight", V, H);
+    d.lm_head = load_matrix(w, "lm_head.weight", V, H);
   return d;
 }
 

@@ -8,6 +8,7 @@
 #include "core/tensor.h"
 #include "core/thread_pool.h"
 #include "formats/hf_weights.h"
+#include "models/weight_loading.h"
 #include "formats/model_config.h"
 
 namespace lowspec {
@@ -25,10 +26,6 @@ struct Norm {
   bool no_norm = false;  // MobileBERT NoNorm: x * w + b, no statistics
 };
 
-// A weight matrix [rows, cols] in a dtype matmul reads (an Error names the file and tensor).
-TensorView load_matrix(const HfWeights& w, const std::string& name, int64_t rows, int64_t cols);
-// A 1-D tensor [n] widened to float32.
-std::vector<float> load_vector(const HfWeights& w, const std::string& name, int64_t n);
 // `prefix`.weight [out, in] and `prefix`.bias [out].
 Linear load_linear(const HfWeights& w, const std::string& prefix, int64_t out, int64_t in);
 // `prefix`.weight [n] and `prefix`.bias [n].
