@@ -30,6 +30,12 @@ class MappedFile {
   uint64_t size_;
 };
 
+// Drops the whole pages inside [data, data + bytes) of a read-only file mapping from this
+// process's resident set (they stay in the page cache and fault back in if read again). Used once
+// weights have been converted to another format. Never call it on anonymous memory: its pages
+// would read back as zeros.
+void drop_mapped_pages(const void* data, uint64_t bytes);
+
 // Reads a whole (small) text file; throws Error naming the path on failure or if it exceeds
 // max_bytes (so a hostile file cannot make us allocate without bound).
 std::string read_text_file(const std::string& path, uint64_t max_bytes = 256ull << 20);

@@ -1,6 +1,7 @@
 #include "models/decoder_weights.h"
 
 #include "core/error.h"
+#include "core/mapped_file.h"
 #include "models/weight_loading.h"
 
 namespace lowspec {
@@ -73,8 +74,13 @@ DecoderWeights load_decoder_weights(const ModelConfig& c, const HfWeights& w) {
 
 void quantize_decoder_matrices(DecoderWeights& d, DType to, QuantizedWeights& store,
                                ThreadPool& pool) {
+  // The matrices are views into the read-only weight mapping: once converted, their file pages
+  // leave the resident set, so peak memory is the quantized model plus one tensor, not both.
   auto quantize = [&](TensorView& t) {
-    if (t.data != nullptr) t = store.quantize(t, to, pool);
+    if (t.data == nullptr) return;
+    const TensorView original = t;
+    t = store.quantize(t, to, pool);
+    if (t.data != original.data) drop_mapped_pages(original.data, original.nbytes);
   };
   for (DecoderLayerWeights& l : d.layers) {
     for (TensorView* t : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) quantize(*t);
