@@ -24,6 +24,40 @@ struct BlockQ4_0 {
 };
 static_assert(sizeof(BlockQ4_0) == 18, "Q4_0 blocks are 18 bytes in GGUF");
 
+// k-quants: super-blocks of 256 elements split into sub-blocks, each with its own small scale
+// (and for Q4_K/Q5_K a min), the scales themselves quantized against f16 super-scales.
+inline constexpr int kSuperBlock = 256;
+
+// 8 sub-blocks of 32: value = d * sc[j] * q - dmin * m[j], q in 0..15. scales[12] packs the
+// eight 6-bit (sc, m) pairs; qs holds nibbles 64 elements at a time (low nibbles = first 32).
+struct BlockQ4_K {
+  uint16_t d;     // f16 super-scale of the scales
+  uint16_t dmin;  // f16 super-scale of the mins
+  uint8_t scales[12];
+  uint8_t qs[kSuperBlock / 2];
+};
+static_assert(sizeof(BlockQ4_K) == 144, "Q4_K blocks are 144 bytes in GGUF");
+
+// As Q4_K with a fifth bit per element in qh: q in 0..31.
+struct BlockQ5_K {
+  uint16_t d;
+  uint16_t dmin;
+  uint8_t scales[12];
+  uint8_t qh[kSuperBlock / 8];
+  uint8_t qs[kSuperBlock / 2];
+};
+static_assert(sizeof(BlockQ5_K) == 176, "Q5_K blocks are 176 bytes in GGUF");
+
+// 16 sub-blocks of 16: value = d * scales[j] * (q - 32), q in 0..63 from 4 low bits (ql) and
+// 2 high bits (qh).
+struct BlockQ6_K {
+  uint8_t ql[kSuperBlock / 2];
+  uint8_t qh[kSuperBlock / 4];
+  int8_t scales[kSuperBlock / 16];
+  uint16_t d;
+};
+static_assert(sizeof(BlockQ6_K) == 210, "Q6_K blocks are 210 bytes in GGUF");
+
 // A block as 32 signed values and its scale (the form the integer dot products take).
 inline float unpack_block(const BlockQ8_0& block, int8_t* q) {
   for (int j = 0; j < kQuantBlock; ++j) q[j] = block.qs[j];
