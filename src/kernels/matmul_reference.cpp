@@ -3,37 +3,19 @@
 #include "core/error.h"
 #include "core/half.h"
 #include "kernels/matmul.h"
+#include "kernels/matmul_dispatch.h"
 #include "kernels/quantize.h"
 
 namespace lowspec {
 
 void dequantize_row(const TensorView& w, int64_t row, float* out) {
-  const int64_t K = w.shape.back();
-  switch (w.dtype) {
-    case DType::F32: {
-      const float* src = w.as<float>() + row * K;
-      for (int64_t k = 0; k < K; ++k) out[k] = src[k];
-      return;
-    }
-    case DType::F16: {
-      const uint16_t* src = w.as<uint16_t>() + row * K;
-      for (int64_t k = 0; k < K; ++k) out[k] = f16_to_f32(src[k]);
-      return;
-    }
-    case DType::BF16: {
-      const uint16_t* src = w.as<uint16_t>() + row * K;
-      for (int64_t k = 0; k < K; ++k) out[k] = bf16_to_f32(src[k]);
-      return;
-    }
-    case DType::Q8_0:
-      dequantize_row_q8_0(w.as<BlockQ8_0>() + row * (K / kQuantBlock), out, K);
-      return;
-    case DType::Q4_0:
-      dequantize_row_q4_0(w.as<BlockQ4_0>() + row * (K / kQuantBlock), out, K);
-      return;
-    default:
-      throw Error(cat("weights of type ", dtype_name(w.dtype), " are not supported here"));
+  if (!matmul_supports_dtype(w.dtype)) {
+    throw Error(cat("weights of type ", dtype_name(w.dtype), " are not supported here"));
   }
+  const int64_t K = w.shape.back();
+  const size_t row_bytes = static_cast<size_t>(K / dtype_block_elems(w.dtype)) *
+                           static_cast<size_t>(dtype_info(w.dtype).block_bytes);
+  dequantize_row(w.dtype, w.as<uint8_t>() + static_cast<size_t>(row) * row_bytes, out, K);
 }
 
 namespace {

@@ -38,6 +38,19 @@ struct BlockQ4_K {
 };
 static_assert(sizeof(BlockQ4_K) == 144, "Q4_K blocks are 144 bytes in GGUF");
 
+// Sub-block j's 6-bit scale and min from Q4_K/Q5_K's scales[12]: bytes 0-3 hold sc 0-3 and bytes
+// 4-7 m 0-3 in their low 6 bits; bytes 8-11 hold sc 4-7 (low nibble) and m 4-7 (high nibble),
+// whose top 2 bits sit in the spare top bits of bytes 0-3 (sc) and 4-7 (m).
+inline void k_scale_min(const uint8_t* scales, int j, int& sc, int& m) {
+  if (j < 4) {
+    sc = scales[j] & 63;
+    m = scales[j + 4] & 63;
+  } else {
+    sc = (scales[j + 4] & 0x0f) | (scales[j - 4] >> 6) << 4;
+    m = (scales[j + 4] >> 4) | (scales[j] >> 6) << 4;
+  }
+}
+
 // As Q4_K with a fifth bit per element in qh: q in 0..31.
 struct BlockQ5_K {
   uint16_t d;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "core/error.h"
@@ -15,10 +16,20 @@ namespace {
 
 int64_t block_count(int64_t n, const char* what) {
   if (n < 0 || n % kQuantBlock != 0) {
-    throw Error(cat(what, ": ", n, " elements are not a whole number of ", kQuantBlock,
-                    "-element blocks"));
+    throw Error(
+        cat(what, ": ", n, " elements are not a whole number of ", kQuantBlock, "-element blocks"));
   }
   return n / kQuantBlock;
+}
+
+// The number of blocks of `t` in n elements; Error unless n is a whole number of them.
+int64_t whole_blocks(DType t, int64_t n, const char* what) {
+  const int64_t elems = dtype_block_elems(t);
+  if (n < 0 || n % elems != 0) {
+    throw Error(cat(what, ": ", n, " elements are not a whole number of ", dtype_name(t),
+                    " blocks (", elems, " elements)"));
+  }
+  return n / elems;
 }
 
 // The Q8_0 rule for one block; ggml multiplies by the reciprocal of the unrounded scale.
@@ -92,12 +103,66 @@ void quantize_activations(const float* x, int64_t n, int8_t* qs, float* scales) 
   }
 }
 
+void quantize_row(DType to, const float* x, void* out, int64_t n) {
+  whole_blocks(to, n, "quantize_row");
+  switch (to) {
+    case DType::F32:
+      std::memcpy(out, x, static_cast<size_t>(n) * sizeof(float));
+      return;
+    case DType::F16:
+      for (int64_t i = 0; i < n; ++i) static_cast<uint16_t*>(out)[i] = f32_to_f16(x[i]);
+      return;
+    case DType::BF16:
+      for (int64_t i = 0; i < n; ++i) static_cast<uint16_t*>(out)[i] = f32_to_bf16(x[i]);
+      return;
+    case DType::Q8_0:
+      return quantize_row_q8_0(x, static_cast<BlockQ8_0*>(out), n);
+    case DType::Q4_0:
+      return quantize_row_q4_0(x, static_cast<BlockQ4_0*>(out), n);
+    case DType::Q4_K:
+      return quantize_row_q4_k(x, static_cast<BlockQ4_K*>(out), n);
+    case DType::Q5_K:
+      return quantize_row_q5_k(x, static_cast<BlockQ5_K*>(out), n);
+    case DType::Q6_K:
+      return quantize_row_q6_k(x, static_cast<BlockQ6_K*>(out), n);
+    default:
+      throw Error(cat("quantize_row: cannot convert to ", dtype_name(to)));
+  }
+}
+
+void dequantize_row(DType from, const void* in, float* out, int64_t n) {
+  whole_blocks(from, n, "dequantize_row");
+  switch (from) {
+    case DType::F32:
+      std::memcpy(out, in, static_cast<size_t>(n) * sizeof(float));
+      return;
+    case DType::F16:
+      for (int64_t i = 0; i < n; ++i) out[i] = f16_to_f32(static_cast<const uint16_t*>(in)[i]);
+      return;
+    case DType::BF16:
+      for (int64_t i = 0; i < n; ++i) out[i] = bf16_to_f32(static_cast<const uint16_t*>(in)[i]);
+      return;
+    case DType::Q8_0:
+      return dequantize_row_q8_0(static_cast<const BlockQ8_0*>(in), out, n);
+    case DType::Q4_0:
+      return dequantize_row_q4_0(static_cast<const BlockQ4_0*>(in), out, n);
+    case DType::Q4_K:
+      return dequantize_row_q4_k(static_cast<const BlockQ4_K*>(in), out, n);
+    case DType::Q5_K:
+      return dequantize_row_q5_k(static_cast<const BlockQ5_K*>(in), out, n);
+    case DType::Q6_K:
+      return dequantize_row_q6_k(static_cast<const BlockQ6_K*>(in), out, n);
+    default:
+      throw Error(cat("dequantize_row: cannot convert from ", dtype_name(from)));
+  }
+}
+
 TensorView quantize_matrix(const TensorView& w, DType to, AlignedBuffer<uint8_t>& storage,
                            ThreadPool& pool) {
   if (w.rank() != 2) {
     throw Error(cat("quantize: expected a matrix, got shape ", shape_string(w.shape)));
   }
-  if (to != DType::Q8_0 && to != DType::Q4_0) {
+  if (!dtype_is_quantized(to) || !matmul_supports_dtype(to)) {
     throw Error(cat("quantize: cannot quantize to ", dtype_name(to)));
   }
   // Checked here: the rows are read on pool threads, which must not throw.
@@ -105,21 +170,15 @@ TensorView quantize_matrix(const TensorView& w, DType to, AlignedBuffer<uint8_t>
     throw Error(cat("quantize: cannot read weights of type ", dtype_name(w.dtype)));
   }
   const int64_t N = w.shape[0], K = w.shape[1];
-  const int64_t blocks = block_count(K, "quantize");
   const size_t row_bytes =
-      static_cast<size_t>(blocks) * (to == DType::Q8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0));
+      static_cast<size_t>(whole_blocks(to, K, "quantize")) * dtype_info(to).block_bytes;
   storage.resize(row_bytes * static_cast<size_t>(N));
   uint8_t* out = storage.data();
   pool.parallel_for(N, 16, [&](int64_t n0, int64_t n1) {
     std::vector<float> row(static_cast<size_t>(K));
     for (int64_t n = n0; n < n1; ++n) {
       dequantize_row(w, n, row.data());
-      void* dst = out + row_bytes * static_cast<size_t>(n);
-      if (to == DType::Q8_0) {
-        quantize_row_q8_0(row.data(), static_cast<BlockQ8_0*>(dst), K);
-      } else {
-        quantize_row_q4_0(row.data(), static_cast<BlockQ4_0*>(dst), K);
-      }
+      quantize_row(to, row.data(), out + row_bytes * static_cast<size_t>(n), K);
     }
   });
   return TensorView{to, {N, K}, storage.data(), row_bytes * static_cast<size_t>(N)};
