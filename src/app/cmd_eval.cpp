@@ -8,6 +8,7 @@
 #include "bench/progress.h"
 #include "core/error.h"
 #include "core/json_util.h"
+#include "optimize/weight_quant.h"
 #include "tasks/eval_task.h"
 
 namespace lowspec::app {
@@ -42,10 +43,8 @@ std::string figures_line(const EvalReport& r) {
 }
 
 int run(const EvalArgs& a) {
-  check(a.quant == "file", "",
-        cat("--quant: weight format \"", a.quant, "\" is not available in lowspec eval yet; models run in the "
-                                                  "dtype of their files (--quant file)"));
   EvalOptions options;
+  if (a.quant != "file") options.quant = parse_weight_quant(a.quant);
   options.model = a.model;
   options.task = parse_eval_task(a.task);
   options.data = a.data;
@@ -83,7 +82,8 @@ CommandRegistrar reg{{"eval", "Evaluate a model's quality on a dataset: qa (SQuA
                             ->required();
                         app.add_option("--limit", a->limit, "examples to sample from the dataset (0: all)");
                         app.add_option("--seed", a->seed, "seed choosing the sampled examples");
-                        app.add_option("--quant", a->quant, "weight format (file: as stored)")->capture_default_str();
+                        app.add_option("--quant", a->quant, "weight format: file (as stored), or q8_0 / q4_0 quantized at load")
+                            ->capture_default_str();
                         app.add_option("--threads", a->threads, "threads (default: physical cores)")->check(CLI::Range(1, 4096));
                         app.add_option("--max-new-tokens", a->max_new_tokens,
                                        "tokens a decoder may generate per example (default: qa 32, summarize 128)")

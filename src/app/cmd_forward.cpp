@@ -15,7 +15,7 @@ namespace {
 
 struct ForwardArgs {
   std::string model, inputs, out;
-  std::string quant;  // --quant: "", q8_0 or q4_0 (decoders)
+  std::string quant;  // --quant: "", q8_0 or q4_0
   int threads = 0;
 };
 
@@ -56,8 +56,7 @@ std::vector<NamedOutput> run_model(const ModelConfig& config, const std::string&
   if (is_decoder(config.family)) {
     return forward_decoder(config, model, in, pool, parse_weight_quant(quant));
   }
-  check(quant.empty(), model, "--quant applies to decoders (llama, phi, gemma) only");
-  return forward_encoder(config, model, in, pool);
+  return forward_encoder(config, model, in, pool, parse_weight_quant(quant));
 }
 
 int run(const ForwardArgs& args) {
@@ -82,7 +81,7 @@ CommandRegistrar reg{{"forward", "Run one forward pass: inputs and outputs as sa
                         app.add_option("--out", args->out, "safetensors file to write (F32 logits, ...)")->required();
                         app.add_option("--threads", args->threads, "threads (default: physical cores)")
                             ->check(CLI::Range(1, 4096));
-                        app.add_option("--quant", args->quant, "quantize a decoder's matrices at load: q8_0 or q4_0")
+                        app.add_option("--quant", args->quant, "quantize the matrices at load: q8_0 or q4_0")
                             ->check(CLI::IsMember({"q8_0", "q4_0"}, CLI::ignore_case));
                         return [args] { return run(*args); };
                       }}};

@@ -22,7 +22,7 @@ namespace {
 
 struct PerplexityArgs {
   std::string model, text_file, ids_file;
-  std::string quant;  // --quant: "", q8_0 or q4_0 (decoders)
+  std::string quant;  // --quant: "", q8_0 or q4_0
   int64_t ctx = 0;     // 0: min(max_position_embeddings, 1024)
   int64_t stride = 0;  // 0: ctx / 2
   int threads = 0;
@@ -46,7 +46,7 @@ std::vector<int64_t> read_ids(const PerplexityArgs& a) {
 // Masked LMs (DistilBERT, MobileBERT): pseudo-perplexity, every token masked in turn, in
 // consecutive windows of --ctx tokens (default: the model's positions).
 int run_pseudo_perplexity(const PerplexityArgs& a) {
-  EncoderModel model(a.model);
+  EncoderModel model(a.model, parse_weight_quant(a.quant));
   const std::vector<int64_t> ids = read_ids(a);
   const auto tok = tokenizer::load_tokenizer(a.model);
   const int64_t ctx = a.ctx > 0 ? a.ctx : model.config().max_position_embeddings;
@@ -67,10 +67,7 @@ int run_pseudo_perplexity(const PerplexityArgs& a) {
 
 int run(const PerplexityArgs& a) {
   check(a.text_file.empty() != a.ids_file.empty(), "", "give exactly one of --text and --ids");
-  if (!is_decoder(load_model_config(a.model).family)) {
-    check(a.quant.empty(), a.model, "--quant applies to decoders (llama, phi, gemma) only");
-    return run_pseudo_perplexity(a);
-  }
+  if (!is_decoder(load_model_config(a.model).family)) return run_pseudo_perplexity(a);
   Decoder decoder(a.model, parse_weight_quant(a.quant));
   const std::vector<int64_t> ids = read_ids(a);
   check(ids.size() >= 2, a.ids_file.empty() ? a.text_file : a.ids_file,

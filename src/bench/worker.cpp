@@ -162,10 +162,13 @@ double encoder_forward_flops(const ModelConfig& c, int64_t batch, int64_t seq) {
 
 // Encoder speed: forward + head over a batch of `prompt_tokens`-long sequences of random ids.
 Json encoder_speed(const BenchConfig& cfg) {
-  if (cfg.weight_format != "file" && cfg.weight_format != "f32")
+  std::optional<DType> quant;  // q8_0 / q4_0: Linear weights quantized at load
+  if (cfg.weight_format == "q8_0" || cfg.weight_format == "q4_0")
+    quant = parse_weight_quant(cfg.weight_format);
+  else if (cfg.weight_format != "file" && cfg.weight_format != "f32")
     throw Error(cat("weight format ", cfg.weight_format, " is not available yet for encoders"));
   auto t_load = Clock::now();
-  EncoderModel model(cfg.model.path);
+  EncoderModel model(cfg.model.path, quant);
   const ModelConfig& c = model.config();
   double load_ms = ms_since(t_load);
   if (cfg.prompt_tokens > c.max_position_embeddings)
@@ -211,8 +214,11 @@ Json encoder_speed(const BenchConfig& cfg) {
 // way, but they say nothing about a model: their quality carries "meaningful": false. `quality`
 // holds one number per figure (ROUGE F-measures, BLEU score), `figures` the full set.
 Json quality(const BenchConfig& cfg) {
-  if (cfg.weight_format != "file" && cfg.weight_format != "f32" && cfg.weight_format != "f16" &&
-      cfg.weight_format != "bf16")
+  std::optional<DType> quant;  // q8_0 / q4_0: matrices quantized at load
+  if (cfg.weight_format == "q8_0" || cfg.weight_format == "q4_0")
+    quant = parse_weight_quant(cfg.weight_format);
+  else if (cfg.weight_format != "file" && cfg.weight_format != "f32" &&
+           cfg.weight_format != "f16" && cfg.weight_format != "bf16")
     throw Error(cat("weight format ", cfg.weight_format, " is not available yet for quality tasks"));
   if (cfg.data.empty()) throw Error(cat("bench spec: task \"", cfg.task, "\" needs a dataset file (data)"));
   EvalOptions options;
@@ -221,6 +227,7 @@ Json quality(const BenchConfig& cfg) {
   options.data = cfg.data;
   options.sampling = {static_cast<size_t>(std::max(cfg.limit, 0)), 0};
   options.threads = cfg.threads;
+  options.quant = quant;
   const Json report = eval_report_json(run_eval(options));
   const ProcessMemory mem = process_memory();
   Json r{{"kind", is_decoder(load_model_config(cfg.model.path).family) ? "decoder" : "encoder"},

@@ -21,21 +21,22 @@ struct DistilBertLayer {
 
 class DistilBert : public EncoderBody {
  public:
-  DistilBert(const ModelConfig& c, const HfWeights& w) : c_(c) {
+  DistilBert(const ModelConfig& c, const HfWeights& w, const LinearQuantizer* quant) : c_(c) {
     const int64_t H = c.hidden_size, I = c.intermediate_size;
     const std::string p = encoder_prefix(w, "distilbert.");
     word_ = load_matrix(w, p + "embeddings.word_embeddings.weight", c.vocab_size, H);
-    position_ = load_matrix(w, p + "embeddings.position_embeddings.weight",
-                            c.max_position_embeddings, H);
+    position_ =
+        load_matrix(w, p + "embeddings.position_embeddings.weight", c.max_position_embeddings, H);
     embed_norm_ = load_norm(w, p + "embeddings.LayerNorm", H, c.norm_eps, false);
     for (int64_t i = 0; i < c.num_layers; ++i) {
       const std::string l = cat(p, "transformer.layer.", i, ".");
-      layers_.push_back({load_linear(w, l + "attention.q_lin", H, H),
-                         load_linear(w, l + "attention.k_lin", H, H),
-                         load_linear(w, l + "attention.v_lin", H, H),
-                         load_linear(w, l + "attention.out_lin", H, H),
+      layers_.push_back({load_linear(w, l + "attention.q_lin", H, H, quant),
+                         load_linear(w, l + "attention.k_lin", H, H, quant),
+                         load_linear(w, l + "attention.v_lin", H, H, quant),
+                         load_linear(w, l + "attention.out_lin", H, H, quant),
                          load_norm(w, l + "sa_layer_norm", H, c.norm_eps, false),
-                         load_linear(w, l + "ffn.lin1", I, H), load_linear(w, l + "ffn.lin2", H, I),
+                         load_linear(w, l + "ffn.lin1", I, H, quant),
+                         load_linear(w, l + "ffn.lin2", H, I, quant),
                          load_norm(w, l + "output_layer_norm", H, c.norm_eps, false)});
     }
   }
@@ -102,8 +103,9 @@ class DistilBert : public EncoderBody {
 
 }  // namespace
 
-std::unique_ptr<EncoderBody> make_distilbert(const ModelConfig& c, const HfWeights& w) {
-  return std::make_unique<DistilBert>(c, w);
+std::unique_ptr<EncoderBody> make_distilbert(const ModelConfig& c, const HfWeights& w,
+                                             const LinearQuantizer* quant) {
+  return std::make_unique<DistilBert>(c, w, quant);
 }
 
 }  // namespace lowspec

@@ -7,7 +7,8 @@
 namespace lowspec {
 
 std::string encoder_prefix(const HfWeights& w, const std::string& family_prefix) {
-  return w.find(family_prefix + "embeddings.word_embeddings.weight") != nullptr ? family_prefix : "";
+  return w.find(family_prefix + "embeddings.word_embeddings.weight") != nullptr ? family_prefix
+                                                                                : "";
 }
 
 namespace {
@@ -21,12 +22,19 @@ ModelConfig encoder_config(const std::string& model_path) {
 
 }  // namespace
 
-EncoderModel::EncoderModel(const std::string& model_path)
+EncoderModel::EncoderModel(const std::string& model_path, std::optional<DType> quant)
     : config_(encoder_config(model_path)), weights_(model_path) {
-  body_ = config_.family == Family::DistilBert ? make_distilbert(config_, weights_)
-                                               : make_mobilebert(config_, weights_);
-  if (config_.head == Head::QuestionAnswering) qa_ = load_qa_head(config_, weights_);
-  if (config_.head == Head::MaskedLM) mlm_ = load_mlm_head(config_, weights_);
+  std::optional<ThreadPool> pool;
+  std::optional<LinearQuantizer> quantizer;
+  if (quant) {
+    pool.emplace(physical_cores());
+    quantizer.emplace(LinearQuantizer{*quant, quantized_, *pool});
+  }
+  const LinearQuantizer* q = quantizer ? &*quantizer : nullptr;
+  body_ = config_.family == Family::DistilBert ? make_distilbert(config_, weights_, q)
+                                               : make_mobilebert(config_, weights_, q);
+  if (config_.head == Head::QuestionAnswering) qa_ = load_qa_head(config_, weights_, q);
+  if (config_.head == Head::MaskedLM) mlm_ = load_mlm_head(config_, weights_, q);
 }
 
 const float* EncoderModel::encode(const EncoderBatch& in, ThreadPool& pool) {

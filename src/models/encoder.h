@@ -13,13 +13,16 @@
 #include "models/encoder_batch.h"
 #include "models/encoder_body.h"
 #include "models/encoder_heads.h"
+#include "optimize/weight_quant.h"
 
 namespace lowspec {
 
 class EncoderModel {
  public:
-  // Loads config.json and the weights; the head is the one `architectures` names.
-  explicit EncoderModel(const std::string& model_path);
+  // Loads config.json and the weights; the head is the one `architectures` names. With `quant`
+  // (Q8_0 or Q4_0) the Linear weights are quantized into memory the model owns; embedding tables
+  // and norms stay as stored.
+  explicit EncoderModel(const std::string& model_path, std::optional<DType> quant = std::nullopt);
 
   const ModelConfig& config() const { return config_; }
   Head head() const { return config_.head; }
@@ -35,6 +38,7 @@ class EncoderModel {
  private:
   ModelConfig config_;
   HfWeights weights_;
+  QuantizedWeights quantized_;  // the Linear weights' storage when loaded with a quant
   std::unique_ptr<EncoderBody> body_;
   std::optional<QaHead> qa_;
   std::optional<MlmHead> mlm_;

@@ -6,6 +6,7 @@
 #include "core/thread_pool.h"
 #include "formats/hf_weights.h"
 #include "models/encoder_batch.h"
+#include "models/encoder_layers.h"
 
 namespace lowspec {
 

@@ -7,8 +7,9 @@
 namespace lowspec {
 
 std::vector<NamedOutput> forward_encoder(const ModelConfig& config, const std::string& model_path,
-                                         const ForwardInputs& in, ThreadPool& pool) {
-  EncoderModel model(model_path);
+                                         const ForwardInputs& in, ThreadPool& pool,
+                                         std::optional<DType> quant) {
+  EncoderModel model(model_path, quant);
   const auto optional_data = [](const std::optional<std::vector<int64_t>>& v) {
     return v ? v->data() : nullptr;
   };

@@ -16,29 +16,30 @@ TensorView tied(const HfWeights& w, const std::string& name, const std::string& 
 
 }  // namespace
 
-QaHead load_qa_head(const ModelConfig& c, const HfWeights& w) {
-  return {load_linear(w, "qa_outputs", 2, c.hidden_size)};
+QaHead load_qa_head(const ModelConfig& c, const HfWeights& w, const LinearQuantizer* quant) {
+  return {load_linear(w, "qa_outputs", 2, c.hidden_size, quant)};
 }
 
-MlmHead load_mlm_head(const ModelConfig& c, const HfWeights& w) {
+MlmHead load_mlm_head(const ModelConfig& c, const HfWeights& w, const LinearQuantizer* quant) {
   const int64_t V = c.vocab_size, H = c.hidden_size;
   MlmHead head;
   head.activation = c.activation;
   if (c.family == Family::DistilBert) {
-    head.transform = load_linear(w, "vocab_transform", H, H);
+    head.transform = load_linear(w, "vocab_transform", H, H, quant);
     head.norm = load_norm(w, "vocab_layer_norm", H, c.norm_eps, false);
-    head.decoder = tied(w, "vocab_projector.weight", "distilbert.embeddings.word_embeddings.weight",
-                        V, H);
+    head.decoder =
+        tied(w, "vocab_projector.weight", "distilbert.embeddings.word_embeddings.weight", V, H);
     head.decoder_bias = load_vector(w, "vocab_projector.bias", V);
     return head;
   }
   check(c.family == Family::MobileBert, c.path, cat("no masked-LM head for ", c.model_type));
   const int64_t E = c.embedding_size;
   check(E <= H, c.path, cat("embedding_size ", E, " exceeds hidden_size ", H));
-  head.transform = load_linear(w, "cls.predictions.transform.dense", H, H);
+  head.transform = load_linear(w, "cls.predictions.transform.dense", H, H, quant);
   head.norm = load_norm(w, "cls.predictions.transform.LayerNorm", H, c.norm_eps, false);
-  const std::string bias = w.find("cls.predictions.bias") != nullptr ? "cls.predictions.bias"
-                                                                       : "cls.predictions.decoder.bias";
+  const std::string bias = w.find("cls.predictions.bias") != nullptr
+                               ? "cls.predictions.bias"
+                               : "cls.predictions.decoder.bias";
   head.decoder_bias = load_vector(w, bias, V);
   // decoder row v = [word_embeddings[v] (E), dense.weight[:, v] (H - E)]
   const TensorView word = tied(w, "cls.predictions.decoder.weight",

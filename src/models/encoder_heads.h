@@ -21,14 +21,18 @@ struct QaHead {
 struct MlmHead {
   Linear transform;  // [H, H]
   Activation activation = Activation::Gelu;
-  Norm norm;                        // LayerNorm [H]
-  TensorView decoder;               // [V, H]
-  std::vector<float> decoder_bias;  // [V]
+  Norm norm;                           // LayerNorm [H]
+  TensorView decoder;                  // [V, H]
+  std::vector<float> decoder_bias;     // [V]
   AlignedBuffer<float> owned_decoder;  // MobileBERT's assembled decoder (decoder points here)
 };
 
-QaHead load_qa_head(const ModelConfig& c, const HfWeights& w);
-MlmHead load_mlm_head(const ModelConfig& c, const HfWeights& w);
+// With `quant` the QA outputs and the MLM transform are quantized; the MLM decoder (the tied
+// embedding table) stays as stored.
+QaHead load_qa_head(const ModelConfig& c, const HfWeights& w,
+                    const LinearQuantizer* quant = nullptr);
+MlmHead load_mlm_head(const ModelConfig& c, const HfWeights& w,
+                      const LinearQuantizer* quant = nullptr);
 
 // start[rows], end[rows]; scratch holds rows * 2 floats.
 void apply_qa_head(const QaHead& head, const float* hidden, int64_t rows, float* start, float* end,

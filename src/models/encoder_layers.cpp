@@ -1,14 +1,22 @@
 #include "models/encoder_layers.h"
 
 #include "core/error.h"
+#include "core/mapped_file.h"
 #include "kernels/activations.h"
 #include "kernels/matmul.h"
 #include "kernels/norms.h"
 
 namespace lowspec {
 
-Linear load_linear(const HfWeights& w, const std::string& prefix, int64_t out, int64_t in) {
-  return {load_matrix(w, prefix + ".weight", out, in), load_vector(w, prefix + ".bias", out)};
+Linear load_linear(const HfWeights& w, const std::string& prefix, int64_t out, int64_t in,
+                   const LinearQuantizer* quant) {
+  Linear l{load_matrix(w, prefix + ".weight", out, in), load_vector(w, prefix + ".bias", out)};
+  if (quant != nullptr) {
+    const TensorView mapped = l.weight;
+    l.weight = quant->store.quantize(mapped, quant->to, quant->pool);
+    if (l.weight.data != mapped.data) drop_mapped_pages(mapped.data, mapped.nbytes);
+  }
+  return l;
 }
 
 Norm load_norm(const HfWeights& w, const std::string& prefix, int64_t n, double eps, bool no_norm) {
@@ -20,7 +28,8 @@ void apply_linear(const Linear& l, const float* x, int64_t rows, float* y, Threa
   matmul(x, rows, l.in(), l.weight, l.bias.data(), y, pool);
 }
 
-void add_and_norm(float* x, const float* residual, const Norm& norm, int64_t rows, ThreadPool& pool) {
+void add_and_norm(float* x, const float* residual, const Norm& norm, int64_t rows,
+                  ThreadPool& pool) {
   const int64_t n = static_cast<int64_t>(norm.weight.size());
   const float* w = norm.weight.data();
   const float* b = norm.bias.data();
@@ -45,10 +54,18 @@ void activate(Activation act, float* x, int64_t n, ThreadPool& pool) {
     float* p = x + i0;
     const int64_t len = i1 - i0;
     switch (act) {
-      case Activation::Gelu: gelu_erf(p, len); break;
-      case Activation::GeluTanh: gelu_tanh(p, len); break;
-      case Activation::Silu: silu(p, len); break;
-      case Activation::Relu: relu(p, len); break;
+      case Activation::Gelu:
+        gelu_erf(p, len);
+        break;
+      case Activation::GeluTanh:
+        gelu_tanh(p, len);
+        break;
+      case Activation::Silu:
+        silu(p, len);
+        break;
+      case Activation::Relu:
+        relu(p, len);
+        break;
     }
   });
 }

@@ -36,7 +36,9 @@ std::vector<NamedOutput> forward_decoder(const ModelConfig& config, const std::s
 // Encoders (distilbert, mobilebert), right padding: `start_logits`/`end_logits` [batch, seq] for
 // QA heads, `logits` [batch, seq, vocab] for masked-LM heads, `last_hidden_state` without a head.
 // Without token_type_ids, zeros; without position_ids, 0..seq-1 in every row.
+// `quant`: the Linear weights quantized at load (Q8_0 / Q4_0).
 std::vector<NamedOutput> forward_encoder(const ModelConfig& config, const std::string& model_path,
-                                         const ForwardInputs& in, ThreadPool& pool);
+                                         const ForwardInputs& in, ThreadPool& pool,
+                                         std::optional<DType> quant = std::nullopt);
 
 }  // namespace lowspec

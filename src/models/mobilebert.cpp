@@ -22,21 +22,21 @@ struct Ffn {
 };
 
 struct MobileBertLayer {
-  std::optional<Linear> bottleneck_input;      // [T, H] (use_bottleneck)
+  std::optional<Linear> bottleneck_input;  // [T, H] (use_bottleneck)
   Norm bottleneck_input_norm;
   std::optional<Linear> bottleneck_attention;  // [T, H] (key_query_shared_bottleneck)
   Norm bottleneck_attention_norm;
-  Linear query, key, value;                    // [T, T], [T, T], [T, T or H]
-  Linear attention_output;                     // [T, T]
+  Linear query, key, value;  // [T, T], [T, T], [T, T or H]
+  Linear attention_output;   // [T, T]
   Norm attention_norm;
-  std::vector<Ffn> ffns;                       // num_feedforward_networks (the last is the layer's own)
-  std::optional<Linear> output_bottleneck;     // [H, T] (use_bottleneck)
+  std::vector<Ffn> ffns;  // num_feedforward_networks (the last is the layer's own)
+  std::optional<Linear> output_bottleneck;  // [H, T] (use_bottleneck)
   Norm output_bottleneck_norm;
 };
 
 class MobileBert : public EncoderBody {
  public:
-  MobileBert(const ModelConfig& c, const HfWeights& w) : c_(c) {
+  MobileBert(const ModelConfig& c, const HfWeights& w, const LinearQuantizer* quant) : c_(c) {
     const int64_t H = c.hidden_size, T = c.true_hidden_size, E = c.embedding_size;
     const int64_t I = c.intermediate_size;
     const double eps = c.norm_eps;
@@ -44,15 +44,17 @@ class MobileBert : public EncoderBody {
     const std::string p = encoder_prefix(w, "mobilebert.");
     check(c.num_heads * c.head_dim == T, c.path,
           cat("true_hidden_size ", T, " is not a multiple of num_attention_heads ", c.num_heads));
-    check(!c.use_bottleneck || c.use_bottleneck_attention || c.key_query_shared_bottleneck ||
-              T == c.hidden_size,
-          c.path, "use_bottleneck without a query/key bottleneck needs intra_bottleneck_size == hidden_size");
+    check(
+        !c.use_bottleneck || c.use_bottleneck_attention || c.key_query_shared_bottleneck ||
+            T == c.hidden_size,
+        c.path,
+        "use_bottleneck without a query/key bottleneck needs intra_bottleneck_size == hidden_size");
 
     word_ = load_matrix(w, p + "embeddings.word_embeddings.weight", c.vocab_size, E);
-    position_ = load_matrix(w, p + "embeddings.position_embeddings.weight",
-                            c.max_position_embeddings, H);
-    token_type_ = load_matrix(w, p + "embeddings.token_type_embeddings.weight",
-                              c.type_vocab_size, H);
+    position_ =
+        load_matrix(w, p + "embeddings.position_embeddings.weight", c.max_position_embeddings, H);
+    token_type_ =
+        load_matrix(w, p + "embeddings.token_type_embeddings.weight", c.type_vocab_size, H);
     const int64_t input_width = c.trigram_input ? 3 * E : E;
     if (c.trigram_input || E != H)
       transformation_ = load_linear(w, p + "embeddings.embedding_transformation", H, input_width);
@@ -62,29 +64,31 @@ class MobileBert : public EncoderBody {
       const std::string l = cat(p, "encoder.layer.", i, ".");
       MobileBertLayer layer;
       if (c.use_bottleneck) {
-        layer.bottleneck_input = load_linear(w, l + "bottleneck.input.dense", T, H);
+        layer.bottleneck_input = load_linear(w, l + "bottleneck.input.dense", T, H, quant);
         layer.bottleneck_input_norm = load_norm(w, l + "bottleneck.input.LayerNorm", T, eps, nn);
         if (c.key_query_shared_bottleneck && !c.use_bottleneck_attention) {
-          layer.bottleneck_attention = load_linear(w, l + "bottleneck.attention.dense", T, H);
+          layer.bottleneck_attention =
+              load_linear(w, l + "bottleneck.attention.dense", T, H, quant);
           layer.bottleneck_attention_norm =
               load_norm(w, l + "bottleneck.attention.LayerNorm", T, eps, nn);
         }
-        layer.output_bottleneck = load_linear(w, l + "output.bottleneck.dense", H, T);
+        layer.output_bottleneck = load_linear(w, l + "output.bottleneck.dense", H, T, quant);
         layer.output_bottleneck_norm = load_norm(w, l + "output.bottleneck.LayerNorm", H, eps, nn);
       }
-      layer.query = load_linear(w, l + "attention.self.query", T, T);
-      layer.key = load_linear(w, l + "attention.self.key", T, T);
-      layer.value = load_linear(w, l + "attention.self.value", T, c.use_bottleneck_attention ? T : H);
-      layer.attention_output = load_linear(w, l + "attention.output.dense", T, T);
+      layer.query = load_linear(w, l + "attention.self.query", T, T, quant);
+      layer.key = load_linear(w, l + "attention.self.key", T, T, quant);
+      layer.value =
+          load_linear(w, l + "attention.self.value", T, c.use_bottleneck_attention ? T : H, quant);
+      layer.attention_output = load_linear(w, l + "attention.output.dense", T, T, quant);
       layer.attention_norm = load_norm(w, l + "attention.output.LayerNorm", T, eps, nn);
       for (int64_t f = 0; f + 1 < c.num_feedforward_networks; ++f) {
         const std::string fp = cat(l, "ffn.", f, ".");
-        layer.ffns.push_back({load_linear(w, fp + "intermediate.dense", I, T),
-                              load_linear(w, fp + "output.dense", T, I),
+        layer.ffns.push_back({load_linear(w, fp + "intermediate.dense", I, T, quant),
+                              load_linear(w, fp + "output.dense", T, I, quant),
                               load_norm(w, fp + "output.LayerNorm", T, eps, nn)});
       }
-      layer.ffns.push_back({load_linear(w, l + "intermediate.dense", I, T),
-                            load_linear(w, l + "output.dense", T, I),
+      layer.ffns.push_back({load_linear(w, l + "intermediate.dense", I, T, quant),
+                            load_linear(w, l + "output.dense", T, I, quant),
                             load_norm(w, l + "output.LayerNorm", T, eps, nn)});
       layers_.push_back(std::move(layer));
     }
@@ -163,17 +167,23 @@ class MobileBert : public EncoderBody {
         for (int64_t t = 0; t < L; ++t) {
           float* out = tri + (b * L + t) * 3 * E;
           const float* w = words + (b * L + t) * E;
-          if (t + 1 < L) std::memcpy(out, w + E, sizeof(float) * E);
-          else std::memset(out, 0, sizeof(float) * E);
+          if (t + 1 < L)
+            std::memcpy(out, w + E, sizeof(float) * E);
+          else
+            std::memset(out, 0, sizeof(float) * E);
           std::memcpy(out + E, w, sizeof(float) * E);
-          if (t > 0) std::memcpy(out + 2 * E, w - E, sizeof(float) * E);
-          else std::memset(out + 2 * E, 0, sizeof(float) * E);
+          if (t > 0)
+            std::memcpy(out + 2 * E, w - E, sizeof(float) * E);
+          else
+            std::memset(out + 2 * E, 0, sizeof(float) * E);
         }
       }
       input = tri;
     }
-    if (transformation_) apply_linear(*transformation_, input, rows, x, pool);
-    else std::memcpy(x, input, sizeof(float) * static_cast<size_t>(rows * H));  // E == H
+    if (transformation_)
+      apply_linear(*transformation_, input, rows, x, pool);
+    else
+      std::memcpy(x, input, sizeof(float) * static_cast<size_t>(rows * H));  // E == H
     float* row = row_.data();
     for (int64_t b = 0; b < B; ++b) {
       for (int64_t t = 0; t < L; ++t) {
@@ -192,7 +202,8 @@ class MobileBert : public EncoderBody {
     const int64_t H = c_.hidden_size, T = c_.true_hidden_size, E = c_.embedding_size;
     x_.resize(n(H));
     spare_.resize(n(H));
-    for (AlignedBuffer<float>* buf : {&layer_input_, &shared_, &q_, &k_, &v_, &ctx_, &a_, &a_spare_})
+    for (AlignedBuffer<float>* buf :
+         {&layer_input_, &shared_, &q_, &k_, &v_, &ctx_, &a_, &a_spare_})
       buf->resize(n(T));
     intermediate_.resize(n(c_.intermediate_size));
     words_.resize(n(E));
@@ -213,8 +224,9 @@ class MobileBert : public EncoderBody {
 
 }  // namespace
 
-std::unique_ptr<EncoderBody> make_mobilebert(const ModelConfig& c, const HfWeights& w) {
-  return std::make_unique<MobileBert>(c, w);
+std::unique_ptr<EncoderBody> make_mobilebert(const ModelConfig& c, const HfWeights& w,
+                                             const LinearQuantizer* quant) {
+  return std::make_unique<MobileBert>(c, w, quant);
 }
 
 }  // namespace lowspec

@@ -8,9 +8,12 @@
 #include "formats/hf_weights.h"
 #include "formats/model_config.h"
 #include "models/encoder_body.h"
+#include "models/encoder_layers.h"
 
 namespace lowspec {
 
-std::unique_ptr<EncoderBody> make_mobilebert(const ModelConfig& c, const HfWeights& w);
+// With `quant` the layers' Linear weights are quantized (not the embedding tables).
+std::unique_ptr<EncoderBody> make_mobilebert(const ModelConfig& c, const HfWeights& w,
+                                             const LinearQuantizer* quant = nullptr);
 
 }  // namespace lowspec

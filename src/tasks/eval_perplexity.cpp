@@ -92,7 +92,7 @@ EvalReport run_perplexity_eval(const EvalOptions& options, const ModelConfig& co
 
   EvalReport report;
   if (decoder) {
-    const Decoder model(options.model);
+    const Decoder model(options.model, options.quant);
     const int64_t stride = std::max<int64_t>(window / 2, 1);
     report.method = "causal-sliding-window";
     report.settings = {{"ctx", window}, {"stride", stride}, {"bos", true}};
@@ -109,7 +109,7 @@ EvalReport run_perplexity_eval(const EvalOptions& options, const ModelConfig& co
     const tokenizer::SpecialTokenIds& special = tok->settings().special;
     check(special.cls && special.sep && special.mask, options.model,
           "the tokenizer defines no [CLS], [SEP] and [MASK] tokens, which pseudo-perplexity needs");
-    EncoderModel model(options.model);
+    EncoderModel model(options.model, options.quant);
     const MaskedLmSpecials specials{*special.cls, *special.sep, *special.mask};
     report.method = "pseudo-perplexity";
     report.settings = {{"window", window}, {"masked_copies_per_batch", kMaskedCopiesPerBatch}};

@@ -36,7 +36,7 @@ EvalReport run_qa_eval(const EvalOptions& options, const ModelConfig& config, Th
 
   EvalReport report;
   if (decoder) {
-    const Decoder model(options.model);
+    const Decoder model(options.model, options.quant);
     const GenerationConfig gen = load_generation_config(options.model, model.config());
     const int64_t max_new = options.max_new_tokens > 0 ? options.max_new_tokens : kDefaultAnswerTokens;
     const int64_t budget = prompt_budget(model.config(), max_new);  // checked before any example runs
@@ -56,7 +56,7 @@ EvalReport run_qa_eval(const EvalOptions& options, const ModelConfig& config, Th
       return item;
     });
   } else {
-    EncoderModel model(options.model);
+    EncoderModel model(options.model, options.quant);
     const QaOptions qa;
     report.method = "extractive";
     report.settings = {{"max_seq_len", std::min(qa.max_seq_len, config.max_position_embeddings)},

@@ -25,7 +25,7 @@ EvalReport run_summarize_eval(const EvalOptions& options, const ModelConfig& con
     check(!trim_whitespace(e.highlights).empty(), options.data,
           cat("example ", e.id, ": the highlights (the reference summary) are empty"));
   const std::unique_ptr<tokenizer::Tokenizer> tok = load_model_tokenizer(options.model, config);
-  const Decoder model(options.model);
+  const Decoder model(options.model, options.quant);
   const GenerationConfig gen = load_generation_config(options.model, model.config());
   const int64_t max_new = options.max_new_tokens > 0 ? options.max_new_tokens : kDefaultSummaryTokens;
   const int64_t budget = prompt_budget(model.config(), max_new);  // checked before any example runs

@@ -6,9 +6,11 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/dtype.h"
 #include "core/json_util.h"
 #include "eval/sampling.h"
 
@@ -23,10 +25,11 @@ const char* eval_task_name(EvalTask task);
 struct EvalOptions {
   std::string model;  // a Hugging Face folder with its tokenizer
   EvalTask task = EvalTask::kQa;
-  std::string data;         // SQuAD JSON/JSONL, CNN/DailyMail CSV/JSONL, WikiText .raw or plain text
-  eval::Sampling sampling;  // examples to take (count 0: all) and the seed choosing them
-  int threads = 0;          // 0: physical cores
+  std::string data;  // SQuAD JSON/JSONL, CNN/DailyMail CSV/JSONL, WikiText .raw or plain text
+  eval::Sampling sampling;     // examples to take (count 0: all) and the seed choosing them
+  int threads = 0;             // 0: physical cores
   int64_t max_new_tokens = 0;  // 0: the task's default (QA 32, summaries 128)
+  std::optional<DType> quant;  // matrices quantized at load (Q8_0 / Q4_0); none: as stored
 };
 
 struct EvalItem {
@@ -45,8 +48,8 @@ struct EvalReport {
   std::string task;
   std::string method;  // "extractive", "generative", "causal-sliding-window", "pseudo-perplexity"
   std::string family;
-  Json figures;        // the task's metrics
-  Json settings;       // what shaped the figures (max_new_tokens, ctx, stride, ...)
+  Json figures;   // the task's metrics
+  Json settings;  // what shaped the figures (max_new_tokens, ctx, stride, ...)
   std::vector<EvalItem> items;
   double total_ms = 0;  // loading included
   int threads = 0;
