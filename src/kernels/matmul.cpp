@@ -51,9 +51,10 @@ constexpr int64_t kRowGrain = 16;
 void matmul_quantized(QuantColumnsFn columns, const float* x, int64_t M, int64_t K,
                       const TensorView& w, const float* bias, float* y, ThreadPool& pool,
                       bool split_rows) {
-  if (K % kQuantBlock != 0) {
+  const int block_elems = dtype_block_elems(w.dtype);  // 32, or 256 for the k-quants
+  if (K % block_elems != 0) {
     throw Error(cat("matmul: ", dtype_name(w.dtype), " weights need K a multiple of ",
-                    kQuantBlock, ", got ", K));
+                    block_elems, ", got ", K));
   }
   thread_local AlignedBuffer<int8_t> xq;
   thread_local AlignedBuffer<float> xd;
@@ -120,7 +121,8 @@ std::string_view matmul_isa_name(MatmulIsa isa) {
 
 bool matmul_supports_dtype(DType dtype) {
   return dtype == DType::F32 || dtype == DType::F16 || dtype == DType::BF16 ||
-         dtype == DType::Q8_0 || dtype == DType::Q4_0;
+         dtype == DType::Q8_0 || dtype == DType::Q4_0 || dtype == DType::Q4_K ||
+         dtype == DType::Q5_K || dtype == DType::Q6_K;
 }
 
 void matmul_with_isa(MatmulIsa isa, const float* x, int64_t M, int64_t K, const TensorView& w,

@@ -29,13 +29,14 @@ void matmul_columns_scalar(const MatmulProblem& p, int64_t n0, int64_t n1);
 void matmul_columns_avx2(const MatmulProblem& p, int64_t n0, int64_t n1);
 void matmul_columns_avx512(const MatmulProblem& p, int64_t n0, int64_t n1);
 
-// A matmul with Q8_0/Q4_0 weights as the bodies see it: the input rows already quantized by
-// quantize_activations() (row m: xq + m*K, scales xd + m*K/32), integer dot products per block.
+// A matmul with block-quantized weights (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K) as the bodies see it: the
+// input rows already quantized by quantize_activations() (row m: xq + m*K, scales xd + m*K/32),
+// integer dot products per block (per decode_group group for the k-quants).
 struct QuantMatmulProblem {
   const int8_t* xq;
   const float* xd;
   int64_t M, K, N;
-  const void* w;  // rows of K/32 blocks (BlockQ8_0 or BlockQ4_0)
+  const void* w;  // rows of K/32 blocks (BlockQ8_0, BlockQ4_0) or K/256 (BlockQ4_K, ...)
   DType w_dtype;
   const float* bias;
   float* y;

@@ -124,6 +124,7 @@ LOWSPEC_AVX2 void quant_columns(const QuantMatmulProblem& p, int64_t n0, int64_t
 }  // namespace
 
 void matmul_quant_columns_avx2(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
+  if (dtype_block_elems(p.w_dtype) == kSuperBlock) return matmul_quant_columns_scalar(p, n0, n1);
   if (p.w_dtype == DType::Q4_0) return quant_columns<Q4Weights>(p, n0, n1);
   quant_columns<Q8Weights>(p, n0, n1);
 }

@@ -180,6 +180,7 @@ LOWSPEC_VNNI void quant_columns(const QuantMatmulProblem& p, int64_t n0, int64_t
 }  // namespace
 
 void matmul_quant_columns_avx512(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
+  if (dtype_block_elems(p.w_dtype) == kSuperBlock) return matmul_quant_columns_scalar(p, n0, n1);
   // Without VNNI the AVX2 body (maddubs) is as fast as an AVX-512 emulation would be.
   if (!cpu_features().avx512vnni) return matmul_quant_columns_avx2(p, n0, n1);
   if (p.w_dtype == DType::Q4_0) return quant_columns<Q4Weights>(p, n0, n1);

@@ -50,13 +50,34 @@ void matmul_reference_quantized(const float* x, int64_t M, int64_t K, const Tens
   }
 }
 
+// x [M, K] as the quantized matmul sees it: int8 per 32 times its scale, back in float.
+std::vector<float> quantized_activations(const float* x, int64_t M, int64_t K) {
+  std::vector<int8_t> q(static_cast<size_t>(K));
+  std::vector<float> scales(static_cast<size_t>(K / kQuantBlock));
+  std::vector<float> out(static_cast<size_t>(M * K));
+  for (int64_t m = 0; m < M; ++m) {
+    quantize_activations(x + m * K, K, q.data(), scales.data());
+    for (int64_t k = 0; k < K; ++k) out[m * K + k] = q[k] * scales[k / kQuantBlock];
+  }
+  return out;
+}
+
 }  // namespace
 
 void matmul_reference(const float* x, int64_t M, int64_t K, const TensorView& w, const float* bias,
                       float* y) {
-  if (dtype_is_quantized(w.dtype)) {
+  if (w.dtype == DType::Q8_0 || w.dtype == DType::Q4_0) {
     if (K % kQuantBlock != 0) throw Error(cat("matmul: K = ", K, " is not a multiple of 32"));
     return matmul_reference_quantized(x, M, K, w, bias, y);
+  }
+  std::vector<float> rounded;
+  if (dtype_is_quantized(w.dtype)) {
+    // k-quants: the inputs rounded as matmul() quantizes them, then float math on both.
+    if (K % kSuperBlock != 0) {
+      throw Error(cat("matmul: K = ", K, " is not a multiple of ", kSuperBlock));
+    }
+    rounded = quantized_activations(x, M, K);
+    x = rounded.data();
   }
   const int64_t N = w.shape.front();
   std::vector<float> row(static_cast<size_t>(K));

@@ -108,7 +108,7 @@ TEST(QuantizedDecoder, RejectsUnknownFormats) {
   EXPECT_EQ(parse_weight_quant("q8_0"), DType::Q8_0);
   EXPECT_EQ(parse_weight_quant("Q4_0"), DType::Q4_0);
   EXPECT_EQ(parse_weight_quant(""), std::nullopt);
-  EXPECT_THROW(parse_weight_quant("q4_k"), Error);
+  EXPECT_THROW(parse_weight_quant("q4_1"), Error);
   std::string err;
   EXPECT_NE(test::run_lowspec("generate --model " + test::fixture("hf-tiny/llama") +
                                   " --prompt-ids 1,2 --quant q3",
