@@ -66,8 +66,10 @@ CpuFeatures detect() {
 #elif defined(__aarch64__)
   f.neon = true;
 #if defined(__linux__)
-  unsigned long caps = getauxval(AT_HWCAP);
+  const unsigned long caps = getauxval(AT_HWCAP);
   f.dotprod = caps & HWCAP_ASIMDDP;
+  f.fp16 = caps & HWCAP_ASIMDHP;
+  f.bf16 = getauxval(AT_HWCAP2) & HWCAP2_BF16;
 #endif
 #endif
   // LOWSPEC_ISA caps the detected features so the fallback paths can be exercised anywhere.
@@ -76,9 +78,10 @@ CpuFeatures detect() {
     if (isa == "scalar" || isa == "avx2") {
       f.avx512f = f.avx512bw = f.avx512vl = f.avx512vnni = f.avx512bf16 = false;
     }
+    if (isa == "scalar" || isa == "neon") f.dotprod = f.fp16 = f.bf16 = false;
     if (isa == "scalar") {
       f.avx = f.avx2 = f.fma = f.f16c = f.avxvnni = false;
-      f.neon = f.dotprod = false;
+      f.neon = false;
     }
   }
   return f;
@@ -106,6 +109,8 @@ std::string CpuFeatures::summary() const {
   add(avxvnni, "AVX_VNNI");
   add(neon, "NEON");
   add(dotprod, "DOTPROD");
+  add(fp16, "FP16");
+  add(bf16, "BF16");
   return s.empty() ? "none" : s;
 }
 

@@ -9,13 +9,15 @@ struct CpuFeatures {
   bool sse42 = false, avx = false, avx2 = false, fma = false, f16c = false;
   bool avx512f = false, avx512bw = false, avx512vl = false, avx512vnni = false, avx512bf16 = false;
   bool avxvnni = false;
-  bool neon = false, dotprod = false;
-  std::string model_name;  // "AMD EPYC 9R14" etc.
+  bool neon = false, dotprod = false;  // aarch64: ASIMD, SDOT/UDOT (asimddp)
+  bool fp16 = false, bf16 = false;     // aarch64: half-precision arithmetic (asimdhp), BFDOT etc.
+  std::string model_name;              // "AMD EPYC 9R14" etc.
 
-  std::string summary() const;  // "AVX2 FMA F16C AVX512F ..."
+  std::string summary() const;  // "AVX2 FMA F16C AVX512F ...", "NEON DOTPROD FP16 BF16"
 };
 
-// Detected once; LOWSPEC_ISA=scalar|avx2|avx512 caps it (for testing the fallbacks).
+// Detected once; LOWSPEC_ISA caps it (for testing the fallbacks): scalar|avx2|avx512 on x86-64,
+// scalar|neon on aarch64 (neon = plain ASIMD, without dotprod/fp16/bf16).
 const CpuFeatures& cpu_features();
 
 }  // namespace lowspec

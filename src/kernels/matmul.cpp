@@ -17,11 +17,16 @@ using ColumnsFn = void (*)(const MatmulProblem&, int64_t, int64_t);
 
 ColumnsFn columns_fn(MatmulIsa isa) {
   switch (isa) {
+#if defined(__x86_64__)
     case MatmulIsa::Avx512:
       return matmul_columns_avx512;
     case MatmulIsa::Avx2:
       return matmul_columns_avx2;
-    case MatmulIsa::Scalar:
+#elif defined(__aarch64__)
+    case MatmulIsa::Neon:
+      return matmul_columns_neon;
+#endif
+    default:
       break;
   }
   return matmul_columns_scalar;
@@ -31,11 +36,16 @@ using QuantColumnsFn = void (*)(const QuantMatmulProblem&, int64_t, int64_t);
 
 QuantColumnsFn quant_columns_fn(MatmulIsa isa) {
   switch (isa) {
+#if defined(__x86_64__)
     case MatmulIsa::Avx512:
       return matmul_quant_columns_avx512;
     case MatmulIsa::Avx2:
       return matmul_quant_columns_avx2;
-    case MatmulIsa::Scalar:
+#elif defined(__aarch64__)
+    case MatmulIsa::Neon:
+      return matmul_quant_columns_neon;
+#endif
+    default:
       break;
   }
   return matmul_quant_columns_scalar;
@@ -94,6 +104,8 @@ bool matmul_isa_supported(MatmulIsa isa) {
       return f.avx2 && f.fma && f.f16c;
     case MatmulIsa::Avx512:
       return f.avx512f && f.avx512bw && f.avx512vl && f.fma && f.f16c;
+    case MatmulIsa::Neon:
+      return f.neon;
   }
   return false;
 }
@@ -102,6 +114,7 @@ MatmulIsa matmul_best_isa() {
   static const MatmulIsa best = [] {
     if (matmul_isa_supported(MatmulIsa::Avx512)) return MatmulIsa::Avx512;
     if (matmul_isa_supported(MatmulIsa::Avx2)) return MatmulIsa::Avx2;
+    if (matmul_isa_supported(MatmulIsa::Neon)) return MatmulIsa::Neon;
     return MatmulIsa::Scalar;
   }();
   return best;
@@ -113,6 +126,8 @@ std::string_view matmul_isa_name(MatmulIsa isa) {
       return "avx512";
     case MatmulIsa::Avx2:
       return "avx2";
+    case MatmulIsa::Neon:
+      return "neon";
     case MatmulIsa::Scalar:
       break;
   }

@@ -12,7 +12,7 @@
 
 namespace lowspec {
 
-enum class MatmulIsa { Scalar, Avx2, Avx512 };
+enum class MatmulIsa { Scalar, Avx2, Avx512, Neon };
 
 // One matmul call as the kernel bodies see it: y[M, N] = x[M, K] · W[N, K]^T (+ bias).
 struct MatmulProblem {
@@ -28,6 +28,7 @@ struct MatmulProblem {
 void matmul_columns_scalar(const MatmulProblem& p, int64_t n0, int64_t n1);
 void matmul_columns_avx2(const MatmulProblem& p, int64_t n0, int64_t n1);
 void matmul_columns_avx512(const MatmulProblem& p, int64_t n0, int64_t n1);
+void matmul_columns_neon(const MatmulProblem& p, int64_t n0, int64_t n1);
 
 // A matmul with block-quantized weights (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K) as the bodies see it: the
 // input rows already quantized by quantize_activations() (row m: xq + m*K, scales xd + m*K/32),
@@ -42,10 +43,14 @@ struct QuantMatmulProblem {
   float* y;
 };
 
-// Columns [n0, n1) of y for quantized weights; AVX-512 uses VNNI when the CPU has it.
+// Columns [n0, n1) of y for quantized weights; AVX-512 uses VNNI and NEON uses SDOT (dotprod)
+// when the CPU has them.
 void matmul_quant_columns_scalar(const QuantMatmulProblem& p, int64_t n0, int64_t n1);
 void matmul_quant_columns_avx2(const QuantMatmulProblem& p, int64_t n0, int64_t n1);
 void matmul_quant_columns_avx512(const QuantMatmulProblem& p, int64_t n0, int64_t n1);
+void matmul_quant_columns_neon(const QuantMatmulProblem& p, int64_t n0, int64_t n1);
+// Whether matmul_quant_columns_neon runs its dotprod (SDOT) form on this CPU.
+bool matmul_neon_uses_dotprod();
 
 // Whether this CPU (after the LOWSPEC_ISA cap) can run the path.
 bool matmul_isa_supported(MatmulIsa isa);

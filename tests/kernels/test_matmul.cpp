@@ -133,7 +133,8 @@ TEST_P(MatmulPath, MatchesReferenceOnLargeShapes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Isa, MatmulPath,
-                         ::testing::Values(MatmulIsa::Scalar, MatmulIsa::Avx2, MatmulIsa::Avx512),
+                         ::testing::Values(MatmulIsa::Scalar, MatmulIsa::Avx2, MatmulIsa::Avx512,
+                                           MatmulIsa::Neon),
                          [](const auto& info) { return std::string(matmul_isa_name(info.param)); });
 
 TEST(Matmul, DefaultPathIsTheBestSupported) {

@@ -100,7 +100,8 @@ TEST_P(QuantMatmulPath, MatchesQuantizedReferenceOnAwkwardShapes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Isa, QuantMatmulPath,
-                         ::testing::Values(MatmulIsa::Scalar, MatmulIsa::Avx2, MatmulIsa::Avx512),
+                         ::testing::Values(MatmulIsa::Scalar, MatmulIsa::Avx2, MatmulIsa::Avx512,
+                                           MatmulIsa::Neon),
                          [](const auto& info) { return std::string(matmul_isa_name(info.param)); });
 
 // The twin's only departure from float math is rounding each input to its block's int8 grid:
