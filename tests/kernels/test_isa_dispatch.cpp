@@ -1,0 +1,70 @@
+// Which matmul path the dispatcher picks: on aarch64 NEON, with the SDOT form exactly when the
+// kernel reports dotprod (asimddp), so a core without it (Cortex-A53/A72: Raspberry Pi 3/4) never
+// runs an SDOT. The cross build's tests run under qemu with and without dotprod and tell the test
+// which through LOWSPEC_TEST_EXPECT_DOTPROD (1 or 0).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "core/cpu_features.h"
+#include "kernels/matmul_dispatch.h"
+
+#if defined(__aarch64__) && defined(__linux__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
+
+using namespace lowspec;
+
+namespace {
+
+#if defined(__aarch64__)
+
+std::string_view isa_cap() {
+  const char* cap = std::getenv("LOWSPEC_ISA");
+  return cap ? cap : "";
+}
+
+TEST(IsaDispatch, Aarch64PicksNeonUnlessCappedToScalar) {
+  EXPECT_FALSE(matmul_isa_supported(MatmulIsa::Avx2));
+  EXPECT_FALSE(matmul_isa_supported(MatmulIsa::Avx512));
+  if (isa_cap() == "scalar") {
+    EXPECT_EQ(matmul_best_isa(), MatmulIsa::Scalar);
+    EXPECT_FALSE(matmul_isa_supported(MatmulIsa::Neon));
+  } else {
+    EXPECT_EQ(matmul_best_isa(), MatmulIsa::Neon);
+    EXPECT_EQ(matmul_isa_name(matmul_best_isa()), "neon");
+  }
+}
+
+#if defined(__linux__)
+TEST(IsaDispatch, DotprodFollowsHwcapAndTheCap) {
+  const bool hwcap = getauxval(AT_HWCAP) & HWCAP_ASIMDDP;
+  const bool capped = isa_cap() == "neon" || isa_cap() == "scalar";
+  EXPECT_EQ(cpu_features().dotprod, hwcap && !capped);
+  EXPECT_EQ(matmul_neon_uses_dotprod(), cpu_features().dotprod);
+  const std::string summary = cpu_features().summary();
+  EXPECT_EQ(summary.find("DOTPROD") != std::string::npos, cpu_features().dotprod) << summary;
+}
+#endif
+
+TEST(IsaDispatch, DotprodMatchesTheEmulatedCore) {
+  const char* expect = std::getenv("LOWSPEC_TEST_EXPECT_DOTPROD");
+  if (expect == nullptr) GTEST_SKIP() << "LOWSPEC_TEST_EXPECT_DOTPROD not set";
+  EXPECT_EQ(matmul_neon_uses_dotprod(), std::string_view(expect) == "1");
+}
+
+#elif defined(__x86_64__)
+
+TEST(IsaDispatch, X86NeverPicksNeon) {
+  EXPECT_FALSE(matmul_isa_supported(MatmulIsa::Neon));
+  EXPECT_NE(matmul_best_isa(), MatmulIsa::Neon);
+  EXPECT_FALSE(cpu_features().neon);
+  EXPECT_FALSE(cpu_features().dotprod);
+}
+
+#endif
+
+}  // namespace
