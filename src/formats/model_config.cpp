@@ -3,6 +3,8 @@
 #include <cmath>
 #include <filesystem>
 
+#include "formats/gguf_arch.h"
+
 namespace lowspec {
 
 namespace fs = std::filesystem;
@@ -236,6 +238,8 @@ ModelConfig parse_model_config(const Json& j, const std::string& p) {
 ModelConfig load_model_config(const std::string& model_path) {
   fs::path p(model_path);
   std::error_code ec;
+  if (p.extension() == ".gguf" && !fs::is_directory(p, ec))
+    return model_config_from_gguf(GgufFile::open(model_path));
   if (fs::is_directory(p, ec)) {
     p /= "config.json";
     if (!fs::exists(p, ec)) throw Error(model_path, "no config.json in this folder");

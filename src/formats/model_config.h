@@ -69,7 +69,8 @@ struct ModelConfig {
 
 // Parses a config.json document; `path` names the file in errors.
 ModelConfig parse_model_config(const Json& j, const std::string& path);
-// Loads MODEL/config.json (MODEL a folder) or the file itself if MODEL is a .json file.
+// Loads MODEL/config.json (MODEL a folder), the file itself if MODEL is a .json file, or the
+// metadata of a .gguf file (gguf_arch.h).
 ModelConfig load_model_config(const std::string& model_path);
 
 // Parameter count of the HF class this config builds (tied weights counted once).

@@ -25,4 +25,12 @@ void rope_rotate(float* x, int64_t half, const float* cos, const float* sin) {
   }
 }
 
+void rope_rotate_pairs(float* x, int64_t half, const float* cos, const float* sin) {
+  for (int64_t i = 0; i < half; ++i) {
+    const float x1 = x[2 * i], x2 = x[2 * i + 1];
+    x[2 * i] = x1 * cos[i] - x2 * sin[i];
+    x[2 * i + 1] = x2 * cos[i] + x1 * sin[i];
+  }
+}
+
 }  // namespace lowspec

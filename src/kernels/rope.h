@@ -14,5 +14,8 @@ void rope_angles(float position, const float* inv_freq, int64_t half, float* cos
 
 // Rotates the first 2*half dims of one head vector in place; the rest passes through.
 void rope_rotate(float* x, int64_t half, const float* cos, const float* sin);
+// The same rotation with pair i stored at dims (2i, 2i + 1) (ggml's "normal" rope layout, the
+// row order of llama q/k in GGUF files).
+void rope_rotate_pairs(float* x, int64_t half, const float* cos, const float* sin);
 
 }  // namespace lowspec

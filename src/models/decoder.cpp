@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 
 #include "core/error.h"
 #include "kernels/activations.h"
@@ -50,10 +51,14 @@ Decoder::Decoder(const std::string& model_path, std::optional<DType> quant)
     : Decoder(load_model_config(model_path), model_path, quant) {}
 
 Decoder::Decoder(ModelConfig config, const std::string& model_path, std::optional<DType> quant)
-    : config_((check_decoder_config(config), std::move(config))),
-      path_(model_path),
-      file_(model_path),
-      w_(load_decoder_weights(config_, file_)) {
+    : config_((check_decoder_config(config), std::move(config))), path_(model_path) {
+  if (std::filesystem::path(model_path).extension() == ".gguf") {
+    gguf_file_ = GgufFile::open(model_path);
+    w_ = load_decoder_weights(config_, GgufHfTensors(*gguf_file_, config_));
+  } else {
+    hf_file_.emplace(model_path);
+    w_ = load_decoder_weights(config_, *hf_file_);
+  }
   if (quant) {
     ThreadPool pool(physical_cores());
     quantize_decoder_matrices(w_, *quant, quantized_, pool);
@@ -92,15 +97,16 @@ void Decoder::attention(DecoderState& s, int64_t layer, const DecoderStep& step,
   const int64_t B = s.batch, T = step.tokens, M = B * T, P = s.length;
   const int64_t hd = c.head_dim, nh = c.num_heads, nkv = c.num_kv_heads, half = c.rotary_dims / 2;
   const int64_t q_dim = nh * hd, kv_dim = nkv * hd, group = nh / nkv;
+  const auto rotate = w_.rope_pairs_interleaved ? rope_rotate_pairs : rope_rotate;
   pool.parallel_for(M, 1, [&](int64_t m0, int64_t m1) {
     for (int64_t m = m0; m < m1; ++m) {
       const int64_t b = m / T, slot = P + m % T;
       const float* cos = s.rope_cos.data() + m * half;
       const float* sin = s.rope_sin.data() + m * half;
-      for (int64_t h = 0; h < nh; ++h) rope_rotate(s.q.data() + m * q_dim + h * hd, half, cos, sin);
+      for (int64_t h = 0; h < nh; ++h) rotate(s.q.data() + m * q_dim + h * hd, half, cos, sin);
       for (int64_t g = 0; g < nkv; ++g) {
         float* k = s.k.data() + m * kv_dim + g * hd;
-        rope_rotate(k, half, cos, sin);
+        rotate(k, half, cos, sin);
         store_key(s.keys(layer, b, g), slot, k, hd);
         std::memcpy(s.values(layer, b, g) + slot * hd, s.v.data() + m * kv_dim + g * hd, sizeof(float) * hd);
       }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/thread_pool.h"
+#include "formats/gguf.h"
 #include "formats/hf_weights.h"
 #include "formats/model_config.h"
 #include "models/decoder_state.h"
@@ -34,7 +35,7 @@ struct DecoderStep {
 
 class Decoder {
  public:
-  // Opens MODEL (a HF folder): config.json and the memory-mapped safetensors weights. With
+  // Opens MODEL (a HF folder or a .gguf file): the config and the memory-mapped weights. With
   // `quant` (Q8_0 or Q4_0) the matrices are quantized into memory the decoder owns.
   explicit Decoder(const std::string& model_path, std::optional<DType> quant = std::nullopt);
   Decoder(ModelConfig config, const std::string& model_path,
@@ -57,7 +58,9 @@ class Decoder {
 
   ModelConfig config_;
   std::string path_;
-  HfWeights file_;
+  // The mapped weights: a HF folder's safetensors or a .gguf file.
+  std::optional<HfWeights> hf_file_;
+  std::optional<GgufFile> gguf_file_;
   DecoderWeights w_;
   QuantizedWeights quantized_;  // the matrices' storage when loaded with a quant
 };

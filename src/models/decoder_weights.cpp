@@ -12,16 +12,17 @@ std::vector<float> plus_one(std::vector<float> w) {
   return w;
 }
 
-}  // namespace
-
-DecoderWeights load_decoder_weights(const ModelConfig& c, const HfWeights& w) {
+// Binds every tensor under its HF name; `gains_hold_one`: Gemma's RMSNorm gains are stored as
+// 1 + w already.
+template <typename Weights>
+DecoderWeights load_decoder(const ModelConfig& c, const Weights& w, bool gains_hold_one) {
   check(is_decoder(c.family), c.path, cat("model_type \"", c.model_type, "\" is not a decoder"));
   const int64_t V = c.vocab_size, H = c.hidden_size, I = c.intermediate_size;
   const int64_t q_dim = c.num_heads * c.head_dim, kv_dim = c.num_kv_heads * c.head_dim;
   const bool phi = c.family == Family::Phi, gemma = c.family == Family::Gemma;
   // Gemma's RMSNorm multiplies by (1 + w), computed in float32 as transformers does.
   auto rms_gain = [&](const std::string& name) {
-    return gemma ? plus_one(load_vector(w, name, H)) : load_vector(w, name, H);
+    return gemma && !gains_hold_one ? plus_one(load_vector(w, name, H)) : load_vector(w, name, H);
   };
 
   DecoderWeights d;
@@ -69,6 +70,18 @@ DecoderWeights load_decoder_weights(const ModelConfig& c, const HfWeights& w) {
     d.lm_head = d.embed;
   else
     d.lm_head = load_matrix(w, "lm_head.weight", V, H);
+  return d;
+}
+
+}  // namespace
+
+DecoderWeights load_decoder_weights(const ModelConfig& c, const HfWeights& w) {
+  return load_decoder(c, w, false);
+}
+
+DecoderWeights load_decoder_weights(const ModelConfig& c, const GgufHfTensors& w) {
+  DecoderWeights d = load_decoder(c, w, true);
+  d.rope_pairs_interleaved = c.family == Family::Llama;
   return d;
 }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/tensor.h"
+#include "formats/gguf_hf_tensors.h"
 #include "formats/hf_weights.h"
 #include "formats/model_config.h"
 #include "optimize/weight_quant.h"
@@ -27,12 +28,19 @@ struct DecoderWeights {
   std::vector<float> final_norm_w, final_norm_b;  // [H] (bias: Phi only)
   TensorView lm_head;                             // [V, H]: the embedding when tied
   std::vector<float> lm_head_bias;                // [V] (Phi only)
+  // q and k rows of each head hold the rotary pairs interleaved (2i, 2i + 1) instead of
+  // rotate_half's (i, i + d/2): llama GGUF files store them so (gguf_arch.h). Rotating in that
+  // order keeps the file's rows in place; q.k is the same sum in another order.
+  bool rope_pairs_interleaved = false;
 };
 
 // Finds every tensor of the config's family under HF's names; an Error names the file and
 // the tensor when one is missing or has another shape. Gemma's RMSNorm gains are returned as
 // 1 + w (float32), the factor its norm multiplies by.
 DecoderWeights load_decoder_weights(const ModelConfig& c, const HfWeights& w);
+// The same from a GGUF file (views into its mapping in the stored type, quantized included);
+// its Gemma gains already hold 1 + w and its llama q/k rows are interleaved rotary pairs.
+DecoderWeights load_decoder_weights(const ModelConfig& c, const GgufHfTensors& w);
 
 // Points every matrix at a copy quantized to `to` held in `store`. The embedding table stays as
 // it is (a look-up reads single rows) unless it doubles as the lm_head: then both share one copy.

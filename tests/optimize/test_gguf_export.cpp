@@ -1,0 +1,247 @@
+// `lowspec quantize` -> GGUF -> every decoder command reads it: the hf-tiny decoders written as
+// F32 GGUF give the folder's logits (llama's q/k rows stored as interleaved rotary pairs and
+// rotated that way, Gemma's gains stored as 1 + w), Q8_0 keeps the top token, the files carry the
+// names and metadata llama.cpp expects, and bad input fails in one line with status 2 and no file.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "formats/gguf.h"
+#include "formats/safetensors.h"
+#include "models/test_decoder_golden.h"
+#include "optimize/gguf_type_choice.h"
+#include "test_util.h"
+
+using namespace lowspec;
+using lowspec::test::TempDir;
+
+namespace {
+
+std::vector<float> forward_logits(const std::string& model, const std::string& inputs,
+                                  const std::string& out) {
+  std::string err;
+  const std::string args =
+      "forward --model " + model + " --inputs " + inputs + " --out " + out + " --threads 2";
+  EXPECT_EQ(test::run_lowspec(args, nullptr, &err), 0) << args << "\n" << err;
+  SafetensorsFile file(out);
+  const SafetensorsEntry* e = file.find("logits");
+  if (e == nullptr) return {};
+  const TensorView t = file.view(*e);
+  return std::vector<float>(t.as<float>(), t.as<float>() + t.numel());
+}
+
+void quantize(const std::string& model, const std::string& to, const std::string& out) {
+  std::string err;
+  const std::string args = "quantize " + model + " --to " + to + " --out " + out;
+  ASSERT_EQ(test::run_lowspec(args, nullptr, &err), 0) << args << "\n" << err;
+}
+
+// The golden inputs of `which` (ids and mask) as a forward input file.
+std::string golden_inputs(const SafetensorsFile& golden, const std::string& which,
+                          const TempDir& dir) {
+  const SafetensorsEntry* ids = golden.find(which + ".input_ids");
+  EXPECT_NE(ids, nullptr) << which;
+  std::vector<TensorToWrite> inputs = {
+      {"input_ids", DType::I64, ids->shape, golden.view(*ids).data}};
+  if (const SafetensorsEntry* mask = golden.find(which + ".attention_mask"))
+    inputs.push_back({"attention_mask", DType::I64, mask->shape, golden.view(*mask).data});
+  const std::string path = dir.file(which + ".safetensors");
+  write_safetensors(path, inputs);
+  return path;
+}
+
+int64_t argmax(const float* v, int64_t n) {
+  return std::max_element(v, v + n) - v;
+}
+
+class GgufExport : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GgufExport, F32FileGivesTheFolderLogitsAndQ8_0KeepsTheTopToken) {
+  const std::string rel = "hf-tiny/" + GetParam();
+  LOWSPEC_REQUIRE_FIXTURE(rel + "/golden.safetensors");
+  const std::string model = test::fixture(rel);
+  TempDir dir;
+  quantize(model, "f32", dir.file("f32.gguf"));
+  quantize(model, "q8_0", dir.file("q8.gguf"));
+  SafetensorsFile golden(model + "/golden.safetensors");
+  int64_t positions = 0, agree = 0;
+  for (const std::string which : {"single", "batch2_leftpad", "long"}) {
+    const std::string in = golden_inputs(golden, which, dir);
+    const std::vector<float> ref = forward_logits(model, in, dir.file("ref.safetensors"));
+    const std::vector<float> f32 =
+        forward_logits(dir.file("f32.gguf"), in, dir.file("a.safetensors"));
+    const std::vector<float> q8 =
+        forward_logits(dir.file("q8.gguf"), in, dir.file("b.safetensors"));
+    ASSERT_FALSE(ref.empty());
+    // Same weights, same math; only q.k sums run in another order for llama.
+    EXPECT_TRUE(test::all_near(f32, ref, 1e-5, 1e-5)) << GetParam() << " " << which;
+    ASSERT_EQ(q8.size(), ref.size());
+    const SafetensorsEntry* mask = golden.find(which + ".attention_mask");
+    const int64_t V = golden.find(which + ".logits")->shape.back();
+    for (int64_t r = 0; r < static_cast<int64_t>(ref.size()) / V; ++r) {
+      if (mask && golden.view(*mask).as<int64_t>()[r] == 0) continue;
+      ++positions;
+      agree += argmax(&ref[r * V], V) == argmax(&q8[r * V], V);
+    }
+  }
+  EXPECT_GE(static_cast<double>(agree), 0.9 * static_cast<double>(positions))
+      << GetParam() << ": Q8_0 GGUF agrees with the folder at " << agree << " of " << positions;
+}
+
+TEST_P(GgufExport, GenerateFromTheFileMatchesTheFolder) {
+  const std::string rel = "hf-tiny/" + GetParam();
+  LOWSPEC_REQUIRE_FIXTURE(rel + "/config.json");
+  const std::string model = test::fixture(rel);
+  TempDir dir;
+  quantize(model, "f32", dir.file("m.gguf"));
+  const std::string args = " --prompt-ids 3,17,42,5 --max-new-tokens 8 --temperature 0 --json";
+  std::string from_folder, from_file, err;
+  ASSERT_EQ(test::run_lowspec("generate --model " + model + args, &from_folder, &err), 0) << err;
+  ASSERT_EQ(test::run_lowspec("generate --model " + dir.file("m.gguf") + args, &from_file, &err), 0)
+      << err;
+  auto ids = [](const std::string& json) {
+    const size_t begin = json.find("\"ids\":[");
+    return begin == std::string::npos ? json : json.substr(begin, json.find(']', begin) - begin);
+  };
+  EXPECT_EQ(ids(from_file), ids(from_folder));
+}
+
+INSTANTIATE_TEST_SUITE_P(Decoders, GgufExport, ::testing::Values("llama", "phi", "gemma"));
+
+TEST(GgufExportFile, HasLlamaCppNamesKeysAndTypes) {
+  LOWSPEC_REQUIRE_FIXTURE("hf-tiny/llama/config.json");
+  TempDir dir;
+  quantize(test::fixture("hf-tiny/llama"), "q8_0", dir.file("m.gguf"));
+  const GgufFile g = GgufFile::open(dir.file("m.gguf"));
+  EXPECT_EQ(g.get_string("general.architecture"), "llama");
+  EXPECT_EQ(g.get_int("llama.block_count"), 2);
+  EXPECT_EQ(g.get_int("llama.embedding_length"), 64);
+  EXPECT_EQ(g.get_int("llama.feed_forward_length"), 176);
+  EXPECT_EQ(g.get_int("llama.attention.head_count"), 4);
+  EXPECT_EQ(g.get_int("llama.attention.head_count_kv"), 2);
+  EXPECT_EQ(g.get_int("llama.context_length"), 256);
+  EXPECT_EQ(g.get_int("llama.rope.dimension_count"), 16);
+  EXPECT_FLOAT_EQ(g.get_float("llama.attention.layer_norm_rms_epsilon"), 1e-5f);
+  EXPECT_EQ(g.get_int("general.file_type"), 7);  // LLAMA_FTYPE_MOSTLY_Q8_0
+  EXPECT_EQ(g.get_int("general.quantization_version"), 2);
+  EXPECT_EQ(g.tensors().size(), 1u + 2 * 9 + 2);
+  auto type_of = [&](const std::string& name) {
+    const GgufTensorInfo* t = g.find_tensor(name);
+    EXPECT_NE(t, nullptr) << name;
+    return t ? t->ggml_type : ~0u;
+  };
+  EXPECT_EQ(type_of("token_embd.weight"), ggml_type::Q8_0);
+  EXPECT_EQ(type_of("blk.1.attn_q.weight"), ggml_type::Q8_0);
+  EXPECT_EQ(type_of("blk.1.attn_norm.weight"), ggml_type::F32);
+  EXPECT_EQ(type_of("blk.0.ffn_norm.weight"), ggml_type::F32);
+  EXPECT_EQ(type_of("output_norm.weight"), ggml_type::F32);
+  EXPECT_EQ(type_of("output.weight"), ggml_type::Q8_0);
+  // The 176-wide MLP rows are not whole Q8_0 blocks: ffn_down falls back to F16.
+  EXPECT_EQ(type_of("blk.0.ffn_down.weight"), ggml_type::F16);
+  EXPECT_EQ(type_of("blk.0.ffn_gate.weight"), ggml_type::Q8_0);
+  EXPECT_EQ(g.find_tensor("blk.0.attn_k.weight")->shape, (std::vector<int64_t>{32, 64}));
+}
+
+TEST(GgufExportFile, TiedGemmaHeadIsNotWrittenAndGainsHoldOnePlusW) {
+  LOWSPEC_REQUIRE_FIXTURE("hf-tiny/gemma/config.json");
+  TempDir dir;
+  const std::string model = test::fixture("hf-tiny/gemma");
+  quantize(model, "f32", dir.file("m.gguf"));
+  const GgufFile g = GgufFile::open(dir.file("m.gguf"));
+  EXPECT_EQ(g.get_string("general.architecture"), "gemma");
+  EXPECT_EQ(g.get_int("gemma.attention.key_length"), 24);
+  EXPECT_EQ(g.get_int("gemma.attention.value_length"), 24);
+  EXPECT_EQ(g.find_tensor("output.weight"), nullptr);
+  SafetensorsFile hf(model + "/model.safetensors");
+  const TensorView w = hf.view(*hf.find("model.layers.0.input_layernorm.weight"));
+  const TensorView stored = g.view(*g.find_tensor("blk.0.attn_norm.weight"));
+  ASSERT_EQ(stored.numel(), w.numel());
+  for (int64_t i = 0; i < w.numel(); ++i) EXPECT_EQ(stored.as<float>()[i], 1.0f + w.as<float>()[i]);
+}
+
+TEST(GgufExportFile, LlamaQueryRowsAreInterleavedRotaryPairs) {
+  LOWSPEC_REQUIRE_FIXTURE("hf-tiny/llama/config.json");
+  TempDir dir;
+  const std::string model = test::fixture("hf-tiny/llama");
+  quantize(model, "f32", dir.file("m.gguf"));
+  const GgufFile g = GgufFile::open(dir.file("m.gguf"));
+  SafetensorsFile hf(model + "/model.safetensors");
+  const TensorView q = hf.view(*hf.find("model.layers.0.self_attn.q_proj.weight"));
+  const TensorView stored = g.view(*g.find_tensor("blk.0.attn_q.weight"));
+  const int64_t hd = 16, H = 64;
+  // Head 1: stored row 2i + j is HF row i + j * hd / 2.
+  for (int64_t i = 0; i < hd / 2; ++i) {
+    for (int64_t j = 0; j < 2; ++j) {
+      const float* want = q.as<float>() + (hd + i + j * hd / 2) * H;
+      const float* got = stored.as<float>() + (hd + 2 * i + j) * H;
+      EXPECT_TRUE(std::equal(got, got + H, want)) << "row " << 2 * i + j;
+    }
+  }
+}
+
+TEST(GgufTypeChoice, Q4_K_MFollowsLlamaCppMix) {
+  const GgufTarget t = parse_gguf_target("Q4_K_M");
+  const int64_t layers = 22;  // TinyLlama
+  std::vector<int64_t> q6_layers;
+  for (int64_t i = 0; i < layers; ++i) {
+    const GgufTypeChoice v =
+        choose_gguf_type(t, cat("blk.", i, ".attn_v.weight"), {256, 2048}, i, layers, false);
+    const GgufTypeChoice down =
+        choose_gguf_type(t, cat("blk.", i, ".ffn_down.weight"), {2048, 5632}, i, layers, false);
+    EXPECT_EQ(v.type, down.type) << i;
+    if (v.type == DType::Q6_K) q6_layers.push_back(i);
+    EXPECT_EQ(
+        choose_gguf_type(t, cat("blk.", i, ".attn_q.weight"), {2048, 2048}, i, layers, false).type,
+        DType::Q4_K);
+  }
+  // n/8 = 2: layers 0, 1, then every third from 4, and the last eighth (i >= 19).
+  EXPECT_EQ(q6_layers, (std::vector<int64_t>{0, 1, 4, 7, 10, 13, 16, 19, 20, 21}));
+  EXPECT_EQ(choose_gguf_type(t, "output.weight", {32000, 2048}, -1, layers, true).type,
+            DType::Q6_K);
+  EXPECT_EQ(choose_gguf_type(t, "token_embd.weight", {32000, 2048}, -1, layers, false).type,
+            DType::Q4_K);
+  EXPECT_EQ(choose_gguf_type(t, "output_norm.weight", {2048}, -1, layers, false).type, DType::F32);
+  const GgufTypeChoice narrow = choose_gguf_type(t, "blk.0.attn_q.weight", {64, 64}, 0, 2, false);
+  EXPECT_EQ(narrow.type, DType::Q8_0);
+  EXPECT_TRUE(narrow.fell_back);
+  EXPECT_EQ(choose_gguf_type(t, "blk.0.ffn_down.weight", {64, 176}, 0, 2, false).type, DType::F16);
+  EXPECT_THROW(parse_gguf_target("q3_k"), Error);
+}
+
+// One line on stderr, status 2, and neither the file nor its temporary left behind.
+void expect_clean_failure(const std::string& args, const std::string& out) {
+  std::string err;
+  EXPECT_EQ(test::run_lowspec(args, nullptr, &err), 2) << args;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_FALSE(std::filesystem::exists(out)) << args;
+  EXPECT_FALSE(std::filesystem::exists(out + ".tmp")) << args;
+}
+
+TEST(GgufExportCli, BadInputFailsInOneLineWithoutAFile) {
+  LOWSPEC_REQUIRE_FIXTURE("hf-tiny/llama/config.json");
+  LOWSPEC_REQUIRE_FIXTURE("hf-tiny/distilbert-qa/config.json");
+  TempDir dir;
+  const std::string out = dir.file("m.gguf");
+  const std::string llama = test::fixture("hf-tiny/llama");
+  expect_clean_failure("quantize " + llama + " --to q3_k --out " + out, out);
+  expect_clean_failure(
+      "quantize " + test::fixture("hf-tiny/distilbert-qa") + " --to q8_0 --out " + out, out);
+  expect_clean_failure("quantize " + llama + " --to q8_0 --out " + dir.file("no/such/dir/m.gguf"),
+                       dir.file("no/such/dir/m.gguf"));
+  // A folder whose config disagrees with its weights.
+  const std::string bad = dir.file("bad");
+  std::filesystem::create_directory(bad);
+  std::filesystem::create_symlink(llama + "/model.safetensors", bad + "/model.safetensors");
+  std::ifstream in(llama + "/config.json");
+  std::string config((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  config.replace(config.find("\"intermediate_size\": 176"), 24, "\"intermediate_size\": 192");
+  std::ofstream(bad + "/config.json") << config;
+  expect_clean_failure("quantize " + bad + " --to q8_0 --out " + out, out);
+}
+
+}  // namespace
