@@ -1,0 +1,147 @@
+// k-quant weights in matmul: decode_group reads every block format as dequantize_row does; the
+// scalar k-quant body (and every ISA's entry, which falls back to it) equals float math on the
+// dequantized weights and the activations rounded as matmul() rounds them, on awkward sizes.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "core/error.h"
+#include "kernels/matmul.h"
+#include "kernels/matmul_dispatch.h"
+#include "kernels/quant_groups.h"
+#include "kernels/quantize.h"
+
+using namespace lowspec;
+
+namespace {
+
+std::vector<float> random_floats(size_t n, std::mt19937& rng) {
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float& f : v) f = dist(rng);
+  return v;
+}
+
+constexpr DType kKQuants[] = {DType::Q4_K, DType::Q5_K, DType::Q6_K};
+
+TEST(DecodeGroup, AgreesWithDequantizeRowForEveryBlockFormat) {
+  std::mt19937 rng(21);
+  const int64_t K = 512;
+  const std::vector<float> x = random_floats(K, rng);
+  for (DType t : {DType::Q8_0, DType::Q4_0, DType::Q4_K, DType::Q5_K, DType::Q6_K}) {
+    std::vector<uint8_t> row(*dtype_bytes(t, K));
+    quantize_row(t, x.data(), row.data(), K);
+    std::vector<float> want(K);
+    dequantize_row(t, row.data(), want.data(), K);
+    const int G = group_size(t);
+    EXPECT_EQ(G, t == DType::Q6_K ? 16 : 32);
+    uint8_t u[32];
+    float scale = NAN, offset = NAN;
+    for (int64_t g = 0; g < K / G; ++g) {
+      decode_group(t, row.data(), g, u, scale, offset);
+      for (int j = 0; j < G; ++j) {
+        // Exact but for Q6_K, whose d * sc * u can take one more rounding than d * sc * (q - 32).
+        EXPECT_NEAR(scale * u[j] - offset, want[g * G + j], 1e-6f * std::fabs(offset))
+            << dtype_name(t) << " group " << g << " element " << j;
+      }
+    }
+  }
+}
+
+TEST(DecodeGroup, UnsignedRangesPerFormat) {
+  std::mt19937 rng(22);
+  const std::vector<float> x = random_floats(256, rng);
+  const int top[] = {15, 31, 63};
+  for (int i = 0; i < 3; ++i) {
+    const DType t = kKQuants[i];
+    std::vector<uint8_t> row(*dtype_bytes(t, 256));
+    quantize_row(t, x.data(), row.data(), 256);
+    int seen_max = 0;
+    uint8_t u[32];
+    float scale, offset;
+    for (int64_t g = 0; g < 256 / group_size(t); ++g) {
+      decode_group(t, row.data(), g, u, scale, offset);
+      for (int j = 0; j < group_size(t); ++j) seen_max = std::max(seen_max, int{u[j]});
+    }
+    EXPECT_EQ(seen_max, top[i]) << dtype_name(t);  // the searches use the whole range
+  }
+}
+
+struct Weights {
+  AlignedBuffer<uint8_t> storage;
+  TensorView view;
+  std::vector<float> values;  // dequantized [N, K]
+};
+
+// The activations as matmul() sees them: int8 per 32 times the block's float scale.
+std::vector<float> rounded_activations(const std::vector<float>& x, int64_t M, int64_t K) {
+  std::vector<int8_t> q(K);
+  std::vector<float> scales(K / 32), out(x.size());
+  for (int64_t m = 0; m < M; ++m) {
+    quantize_activations(&x[m * K], K, q.data(), scales.data());
+    for (int64_t k = 0; k < K; ++k) out[m * K + k] = q[k] * scales[k / 32];
+  }
+  return out;
+}
+
+TEST(KQuantMatmul, EqualsFloatMathOnDequantizedOperands) {
+  std::mt19937 rng(23);
+  ThreadPool pool(2);
+  for (DType t : kKQuants) {
+    for (int64_t K : {256, 768}) {
+      for (int64_t N : {1, 5, 33}) {
+        Weights w;
+        const std::vector<float> f = random_floats(N * K, rng);
+        w.view = quantize_matrix(TensorView{DType::F32, {N, K}, f.data(), f.size() * 4}, t,
+                                 w.storage, pool);
+        ASSERT_EQ(w.view.dtype, t);
+        w.values.resize(f.size());
+        for (int64_t n = 0; n < N; ++n) dequantize_row(w.view, n, &w.values[n * K]);
+        const TensorView dense{DType::F32, {N, K}, w.values.data(), w.values.size() * 4};
+        const std::vector<float> bias = random_floats(N, rng);
+        for (int64_t M : {1, 3, 7}) {
+          const std::vector<float> x = random_floats(M * K, rng);
+          const std::vector<float> xr = rounded_activations(x, M, K);
+          std::vector<float> want(M * N), got(M * N, NAN), twin(M * N, NAN);
+          matmul_reference(xr.data(), M, K, dense, bias.data(), want.data());
+          matmul_with_isa(MatmulIsa::Scalar, x.data(), M, K, w.view, bias.data(), got.data(), pool);
+          matmul_reference(x.data(), M, K, w.view, bias.data(), twin.data());
+          for (int64_t i = 0; i < M * N; ++i) {
+            double magnitude = std::fabs(bias[i % N]);
+            for (int64_t k = 0; k < K; ++k) {
+              magnitude += std::fabs(xr[i / N * K + k] * w.values[i % N * K + k]);
+            }
+            ASSERT_NEAR(got[i], want[i], 1e-5 * magnitude)
+                << dtype_name(t) << " M=" << M << " K=" << K << " N=" << N << " at " << i;
+            ASSERT_NEAR(twin[i], want[i], 1e-6 * magnitude) << dtype_name(t) << " at " << i;
+          }
+          // Every ISA entry takes k-quants (through the scalar body until it has its own).
+          for (MatmulIsa isa : {MatmulIsa::Avx2, MatmulIsa::Avx512}) {
+            if (!matmul_isa_supported(isa)) continue;
+            std::vector<float> fast(M * N, NAN);
+            matmul_with_isa(isa, x.data(), M, K, w.view, bias.data(), fast.data(), pool);
+            EXPECT_EQ(fast, got) << matmul_isa_name(isa) << " " << dtype_name(t);
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(KQuantMatmul, RejectsKThatIsNotWholeSuperBlocks) {
+  std::vector<uint8_t> bytes(2 * 144);
+  const TensorView w{DType::Q4_K, {1, 288}, bytes.data(), bytes.size()};
+  std::vector<float> x(288), y(1);
+  ThreadPool pool(1);
+  EXPECT_THROW(matmul(x.data(), 1, 288, w, nullptr, y.data(), pool), Error);
+  EXPECT_THROW(matmul_reference(x.data(), 1, 288, w, nullptr, y.data()), Error);
+  AlignedBuffer<uint8_t> storage;
+  const std::vector<float> f(288);
+  EXPECT_THROW(quantize_matrix(TensorView{DType::F32, {1, 288}, f.data(), f.size() * 4},
+                               DType::Q5_K, storage, pool),
+               Error);
+}
+
+}  // namespace
