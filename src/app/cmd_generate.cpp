@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/json_util.h"
 #include "core/process_memory.h"
+#include "formats/gguf.h"
 #include "models/decoder.h"
 #include "optimize/weight_quant.h"
 #include "runtime/generate.h"
@@ -34,6 +35,7 @@ struct GenerateArgs {
 bool has_tokenizer(const std::string& model) {
   namespace fs = std::filesystem;
   std::error_code ec;
+  if (fs::path(model).extension() == ".gguf") return GgufFile::open(model).has("tokenizer.ggml.model");
   if (!fs::is_directory(model, ec)) return false;
   for (const char* f : {"tokenizer.json", "tokenizer.model"})
     if (fs::exists(fs::path(model) / f, ec)) return true;
@@ -62,7 +64,8 @@ int run(const GenerateArgs& a) {
   std::unique_ptr<tokenizer::Tokenizer> tok;
   if (has_tokenizer(a.model)) tok = tokenizer::load_tokenizer(a.model);
   check(tok || (a.prompt.empty() && a.stop.empty()), a.model,
-        "no tokenizer found for the model (tokenizer.json or tokenizer.model): --prompt and --stop "
+        "no tokenizer found for the model (tokenizer.json, tokenizer.model or GGUF tokenizer.ggml.*): "
+        "--prompt and --stop "
         "need one; pass token ids with --prompt-ids");
   std::vector<int64_t> prompt;
   if (!a.prompt.empty()) {
@@ -140,7 +143,7 @@ int run(const GenerateArgs& a) {
 CommandRegistrar reg{{"generate", "Generate tokens from a prompt with a causal LM (greedy with --temperature 0)",
                       [](CLI::App& app) -> std::function<int()> {
                         auto a = std::make_shared<GenerateArgs>();
-                        app.add_option("--model", a->model, "Hugging Face model folder")->required();
+                        app.add_option("--model", a->model, "Hugging Face model folder or .gguf file")->required();
                         app.add_option("--prompt", a->prompt, "prompt text (needs the model's tokenizer)");
                         app.add_option("--prompt-ids", a->prompt_ids, "prompt token ids, e.g. 1,2,3");
                         app.add_option("--max-new-tokens", a->max_new_tokens,

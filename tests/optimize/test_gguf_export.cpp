@@ -55,6 +55,12 @@ std::string golden_inputs(const SafetensorsFile& golden, const std::string& whic
   return path;
 }
 
+// The "ids":[...] part of generate --json's output.
+std::string json_ids(const std::string& json) {
+  const size_t begin = json.find("\"ids\":[");
+  return begin == std::string::npos ? json : json.substr(begin, json.find(']', begin) - begin);
+}
+
 int64_t argmax(const float* v, int64_t n) {
   return std::max_element(v, v + n) - v;
 }
@@ -104,11 +110,31 @@ TEST_P(GgufExport, GenerateFromTheFileMatchesTheFolder) {
   ASSERT_EQ(test::run_lowspec("generate --model " + model + args, &from_folder, &err), 0) << err;
   ASSERT_EQ(test::run_lowspec("generate --model " + dir.file("m.gguf") + args, &from_file, &err), 0)
       << err;
-  auto ids = [](const std::string& json) {
-    const size_t begin = json.find("\"ids\":[");
-    return begin == std::string::npos ? json : json.substr(begin, json.find(']', begin) - begin);
-  };
-  EXPECT_EQ(ids(from_file), ids(from_folder));
+  EXPECT_EQ(json_ids(from_file), json_ids(from_folder));
+}
+
+TEST(GgufExportFile, CarriesTheTokenizerForTextPrompts) {
+  LOWSPEC_REQUIRE_FIXTURE("hf-tiny/llama/config.json");
+  LOWSPEC_REQUIRE_FIXTURE("tokenizers/hf/tinyllama-1.1b-chat-v1.0/tokenizer.json");
+  // The tiny llama weights with TinyLlama's tokenizer ("a" is [1, 263], inside the 512 rows).
+  TempDir dir;
+  const std::string folder = dir.file("model");
+  std::filesystem::create_directory(folder);
+  for (const char* f : {"config.json", "generation_config.json", "model.safetensors"})
+    std::filesystem::create_symlink(test::fixture("hf-tiny/llama/") + f, folder + "/" + f);
+  for (const char* f : {"tokenizer.json", "tokenizer_config.json"}) {
+    std::filesystem::create_symlink(test::fixture("tokenizers/hf/tinyllama-1.1b-chat-v1.0/") + f,
+                                    folder + "/" + f);
+  }
+  quantize(folder, "f32", dir.file("m.gguf"));
+  EXPECT_EQ(GgufFile::open(dir.file("m.gguf")).get_string("tokenizer.ggml.model"), "llama");
+  const std::string args = " --prompt a --max-new-tokens 6 --temperature 0 --json";
+  std::string from_folder, from_file, err;
+  ASSERT_EQ(test::run_lowspec("generate --model " + folder + args, &from_folder, &err), 0) << err;
+  ASSERT_EQ(test::run_lowspec("generate --model " + dir.file("m.gguf") + args, &from_file, &err), 0)
+      << err;
+  EXPECT_EQ(json_ids(from_file), json_ids(from_folder));
+  EXPECT_NE(json_ids(from_file).find("\"ids\":["), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Decoders, GgufExport, ::testing::Values("llama", "phi", "gemma"));
