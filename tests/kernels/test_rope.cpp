@@ -37,3 +37,23 @@ TEST(Rope, PositionZeroIsTheIdentity) {
   rope_rotate(y.data(), 8, cos.data(), sin.data());
   EXPECT_EQ(x, y);
 }
+
+TEST(Rope, InterleavedPairsRotateLikeRotateHalfOnPermutedDims) {
+  const int64_t half = 4;
+  std::vector<float> inv(half), cos(half), sin(half);
+  rope_inv_freq(10000.0f, 2 * half, inv.data());
+  rope_angles(7.0f, inv.data(), half, cos.data(), sin.data());
+  std::vector<float> x(2 * half), pairs(2 * half);
+  for (int64_t i = 0; i < 2 * half; ++i) x[i] = 0.25f * static_cast<float>(i * i) - 1.5f;
+  // Pair i is (i, i + half) in rotate_half order and (2i, 2i + 1) interleaved.
+  for (int64_t i = 0; i < half; ++i) {
+    pairs[2 * i] = x[i];
+    pairs[2 * i + 1] = x[i + half];
+  }
+  rope_rotate(x.data(), half, cos.data(), sin.data());
+  rope_rotate_pairs(pairs.data(), half, cos.data(), sin.data());
+  for (int64_t i = 0; i < half; ++i) {
+    EXPECT_EQ(pairs[2 * i], x[i]) << i;
+    EXPECT_EQ(pairs[2 * i + 1], x[i + half]) << i;
+  }
+}
