@@ -5,6 +5,10 @@
 #include <cstring>
 #include <vector>
 
+#if defined(__aarch64__)
+#include <arm_neon.h>
+#endif
+
 #include "core/error.h"
 #include "core/half.h"
 #include "kernels/matmul.h"
@@ -41,6 +45,28 @@ float quantize_block_q8(const float* x, int8_t* qs) {
   for (int j = 0; j < kQuantBlock; ++j) qs[j] = static_cast<int8_t>(std::roundf(x[j] * id));
   return d;
 }
+
+#if defined(__aarch64__)
+// quantize_block_q8 in NEON (baseline on aarch64), operation for operation (FCVTAS rounds half
+// away from zero like roundf; FMAXNM skips NaN like std::max here), so the same bytes and scale.
+float quantize_block_q8_neon(const float* x, int8_t* qs) {
+  constexpr int kVectors = kQuantBlock / 4;
+  float32x4_t v[kVectors];
+  float32x4_t amax = vdupq_n_f32(0.0f);
+  for (int i = 0; i < kVectors; ++i) {
+    v[i] = vld1q_f32(x + 4 * i);
+    amax = vmaxnmq_f32(amax, vabsq_f32(v[i]));
+  }
+  const float d = vmaxnmvq_f32(amax) / 127.0f;
+  const float id = d != 0.0f ? 1.0f / d : 0.0f;
+  for (int i = 0; i < kVectors; i += 2) {
+    const int16x4_t lo = vqmovn_s32(vcvtaq_s32_f32(vmulq_n_f32(v[i], id)));
+    const int16x4_t hi = vqmovn_s32(vcvtaq_s32_f32(vmulq_n_f32(v[i + 1], id)));
+    vst1_s8(qs + 4 * i, vqmovn_s16(vcombine_s16(lo, hi)));
+  }
+  return d;
+}
+#endif
 
 }  // namespace
 
@@ -99,7 +125,11 @@ void dequantize_row_q4_0(const BlockQ4_0* blocks, float* out, int64_t n) {
 void quantize_activations(const float* x, int64_t n, int8_t* qs, float* scales) {
   const int64_t blocks = block_count(n, "quantize_activations");
   for (int64_t b = 0; b < blocks; ++b) {
+#if defined(__aarch64__)
+    scales[b] = quantize_block_q8_neon(x + b * kQuantBlock, qs + b * kQuantBlock);
+#else
     scales[b] = quantize_block_q8(x + b * kQuantBlock, qs + b * kQuantBlock);
+#endif
   }
 }
 
