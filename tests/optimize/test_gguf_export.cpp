@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/json_util.h"
 #include "formats/gguf.h"
 #include "formats/safetensors.h"
 #include "models/test_decoder_golden.h"
@@ -135,6 +136,43 @@ TEST(GgufExportFile, CarriesTheTokenizerForTextPrompts) {
       << err;
   EXPECT_EQ(json_ids(from_file), json_ids(from_folder));
   EXPECT_NE(json_ids(from_file).find("\"ids\":["), std::string::npos);
+}
+
+// Rows of 256 take the k-quants: a synthetic llama with hidden 256 written as Q4_K_M loads and
+// keeps the F32 folder's mean NLL within 1% (the matrices run on whatever kernel matmul has).
+TEST(GgufExportFile, Q4_K_MFileLoadsWithTheMix) {
+  TempDir dir;
+  std::ofstream(dir.file("config.json"))
+      << R"({"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 256,
+             "intermediate_size": 512, "num_attention_heads": 4, "num_key_value_heads": 2,
+             "num_hidden_layers": 2, "vocab_size": 300, "max_position_embeddings": 128})";
+  std::string err;
+  ASSERT_EQ(test::run_lowspec("synth " + dir.file("config.json") + " --out " + dir.file("model"),
+                              nullptr, &err),
+            0)
+      << err;
+  quantize(dir.file("model"), "q4_k_m", dir.file("m.gguf"));
+  const GgufFile g = GgufFile::open(dir.file("m.gguf"));
+  EXPECT_EQ(g.get_int("general.file_type"), 15);  // LLAMA_FTYPE_MOSTLY_Q4_K_M
+  EXPECT_EQ(g.find_tensor("output.weight")->ggml_type, ggml_type::Q6_K);
+  EXPECT_EQ(g.find_tensor("token_embd.weight")->ggml_type, ggml_type::Q4_K);
+  EXPECT_EQ(g.find_tensor("blk.0.attn_q.weight")->ggml_type, ggml_type::Q4_K);
+  EXPECT_EQ(g.find_tensor("blk.0.attn_v.weight")->ggml_type, ggml_type::Q4_K);  // 2 blocks: i >= 1
+  EXPECT_EQ(g.find_tensor("blk.1.attn_v.weight")->ggml_type, ggml_type::Q6_K);
+  EXPECT_EQ(g.find_tensor("blk.1.ffn_down.weight")->ggml_type, ggml_type::Q6_K);
+  std::ofstream(dir.file("ids.txt")) << "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16";
+  auto mean_nll = [&](const std::string& model) {
+    std::string out, err;
+    EXPECT_EQ(test::run_lowspec(
+                  "perplexity --model " + model + " --ids " + dir.file("ids.txt") + " --json", &out,
+                  &err),
+              0)
+        << err;
+    return parse_json(out, "perplexity --json").value("mean_nll", 0.0);
+  };
+  const double f32 = mean_nll(dir.file("model")), q4 = mean_nll(dir.file("m.gguf"));
+  EXPECT_GT(f32, 0);
+  EXPECT_NEAR(q4, f32, 0.01 * f32);
 }
 
 INSTANTIATE_TEST_SUITE_P(Decoders, GgufExport, ::testing::Values("llama", "phi", "gemma"));
