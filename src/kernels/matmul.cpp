@@ -51,6 +51,15 @@ QuantColumnsFn quant_columns_fn(MatmulIsa isa) {
   return matmul_quant_columns_scalar;
 }
 
+using QuantizeActivationsFn = void (*)(const float*, int64_t, int8_t*, float*, int32_t*);
+
+QuantizeActivationsFn quantize_activations_fn([[maybe_unused]] MatmulIsa isa) {
+#if defined(__x86_64__)
+  if (isa == MatmulIsa::Avx512 && cpu_features().avx512vnni) return quantize_activations_avx512;
+#endif
+  return quantize_activations_scalar;
+}
+
 // Columns per work unit: a multiple of every body's register tile width (32 for AVX-512).
 constexpr int64_t kColumnGrain = 32;
 // Input rows per work unit when splitting by rows.
@@ -58,9 +67,9 @@ constexpr int64_t kRowGrain = 16;
 
 // Quantizes the input rows once per call into the calling thread's scratch (grown to the
 // largest call, then reused), then splits the integer-dot bodies over the pool like matmul().
-void matmul_quantized(QuantColumnsFn columns, const float* x, int64_t M, int64_t K,
-                      const TensorView& w, const float* bias, float* y, ThreadPool& pool,
-                      bool split_rows) {
+void matmul_quantized(QuantizeActivationsFn quantize, QuantColumnsFn columns, const float* x,
+                      int64_t M, int64_t K, const TensorView& w, const float* bias, float* y,
+                      ThreadPool& pool, bool split_rows) {
   const int block_elems = dtype_block_elems(w.dtype);  // 32, or 256 for the k-quants
   if (K % block_elems != 0) {
     throw Error(cat("matmul: ", dtype_name(w.dtype), " weights need K a multiple of ",
@@ -68,17 +77,21 @@ void matmul_quantized(QuantColumnsFn columns, const float* x, int64_t M, int64_t
   }
   thread_local AlignedBuffer<int8_t> xq;
   thread_local AlignedBuffer<float> xd;
+  thread_local AlignedBuffer<int32_t> xs;
+  const int64_t blocks = K / kQuantBlock;
   xq.resize(static_cast<size_t>(M * K));
-  xd.resize(static_cast<size_t>(M * K / kQuantBlock));
+  xd.resize(static_cast<size_t>(M * blocks));
+  xs.resize(static_cast<size_t>(M * blocks));
   int8_t* qs = xq.data();
   float* scales = xd.data();
+  int32_t* sums = xs.data();
   pool.parallel_for(M, 1, [&](int64_t m0, int64_t m1) {
     for (int64_t m = m0; m < m1; ++m) {
-      quantize_activations(x + m * K, K, qs + m * K, scales + m * (K / kQuantBlock));
+      quantize(x + m * K, K, qs + m * K, scales + m * blocks, sums + m * blocks);
     }
   });
   const int64_t N = w.shape[0];
-  const QuantMatmulProblem problem{qs, scales, M, K, N, w.data, w.dtype, bias, y};
+  const QuantMatmulProblem problem{qs, scales, sums, M, K, N, w.data, w.dtype, bias, y};
   if (!split_rows) {
     pool.parallel_for(N, kColumnGrain, [&](int64_t n0, int64_t n1) { columns(problem, n0, n1); });
     return;
@@ -86,7 +99,8 @@ void matmul_quantized(QuantColumnsFn columns, const float* x, int64_t M, int64_t
   pool.parallel_for(M, kRowGrain, [&](int64_t m0, int64_t m1) {
     QuantMatmulProblem rows = problem;
     rows.xq = qs + m0 * K;
-    rows.xd = scales + m0 * (K / kQuantBlock);
+    rows.xd = scales + m0 * blocks;
+    rows.xsum = sums + m0 * blocks;
     rows.y = y + m0 * N;
     rows.M = m1 - m0;
     columns(rows, 0, N);
@@ -156,7 +170,8 @@ void matmul_with_isa(MatmulIsa isa, const float* x, int64_t M, int64_t K, const 
   if (M <= 0 || N <= 0) return;
   const bool split_rows = N < kColumnGrain * pool.size() && M >= kRowGrain * pool.size();
   if (dtype_is_quantized(w.dtype)) {
-    matmul_quantized(quant_columns_fn(isa), x, M, K, w, bias, y, pool, split_rows);
+    matmul_quantized(quantize_activations_fn(isa), quant_columns_fn(isa), x, M, K, w, bias, y, pool,
+                     split_rows);
     return;
   }
   const ColumnsFn columns = columns_fn(isa);

@@ -36,6 +36,7 @@ void matmul_columns_neon(const MatmulProblem& p, int64_t n0, int64_t n1);
 struct QuantMatmulProblem {
   const int8_t* xq;
   const float* xd;
+  const int32_t* xsum;  // per 32-block sums of xq (row m: xsum + m*K/32), for unsigned weights
   int64_t M, K, N;
   const void* w;  // rows of K/32 blocks (BlockQ8_0, BlockQ4_0) or K/256 (BlockQ4_K, ...)
   DType w_dtype;
@@ -51,6 +52,13 @@ void matmul_quant_columns_avx512(const QuantMatmulProblem& p, int64_t n0, int64_
 void matmul_quant_columns_neon(const QuantMatmulProblem& p, int64_t n0, int64_t n1);
 // Whether matmul_quant_columns_neon runs its dotprod (SDOT) form on this CPU.
 bool matmul_neon_uses_dotprod();
+
+// quantize_activations() and each block's sum of the int8 values (sums[n / 32]), the form the
+// bodies take their input rows in. The SIMD twins give the same bytes as the scalar one.
+void quantize_activations_scalar(const float* x, int64_t n, int8_t* qs, float* scales,
+                                 int32_t* sums);
+void quantize_activations_avx512(const float* x, int64_t n, int8_t* qs, float* scales,
+                                 int32_t* sums);
 
 // Whether this CPU (after the LOWSPEC_ISA cap) can run the path.
 bool matmul_isa_supported(MatmulIsa isa);

@@ -9,11 +9,14 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "core/aligned_buffer.h"
 #include "core/cpu_features.h"
 #include "kernels/matmul_dispatch.h"
 #include "kernels/quant_blocks.h"
 
 #define LOWSPEC_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,f16c")))
+#define LOWSPEC_VNNI_LAMBDA \
+  __attribute__((always_inline, target("avx512f,avx512bw,avx512vl,avx512vnni,fma,f16c")))
 
 namespace lowspec {
 
@@ -177,14 +180,196 @@ LOWSPEC_VNNI void quant_columns(const QuantMatmulProblem& p, int64_t n0, int64_t
   }
 }
 
+// Decode (M <= 4): one block per ymm with the weights as unsigned bytes, so vpdpbusd takes them
+// as they come: Q4_0's nibbles are 0..15 (value q - 8), Q8_0's bytes flipped by 128 (value
+// u - 128). The offset times the activation block's sum is subtracted by starting the int32
+// accumulator at -offset * sum / 8 in each of its 8 lanes: no extra vector work per block.
+struct Q8Unsigned {
+  using Block = BlockQ8_0;
+  static constexpr int kOffsetPerLane = 16;  // 128 / 8 lanes
+  // Light to unpack: one row at a time, 4 blocks per step, keeps a single sequential stream
+  // that the hardware prefetcher follows at full bandwidth.
+  static constexpr int kRows = 1;
+  static constexpr int kUnroll = 4;
+  static constexpr bool kPrefetch = false;
+  LOWSPEC_VNNI static __m256i load(const BlockQ8_0& b) {
+    return _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs)),
+                            _mm256_set1_epi8(static_cast<char>(0x80)));
+  }
+};
+
+struct Q4Unsigned {
+  using Block = BlockQ4_0;
+  static constexpr int kOffsetPerLane = 1;  // 8 / 8 lanes
+  // Heavier per byte: 8 rows share each activation block (compute-bound otherwise), and their
+  // short streams are prefetched by hand one tile ahead.
+  static constexpr int kRows = 8;
+  static constexpr int kUnroll = 1;
+  static constexpr bool kPrefetch = true;
+  // The 16 bytes in both halves; the upper half shifted by 4: low nibbles are elements 0..15,
+  // high nibbles 16..31.
+  LOWSPEC_VNNI static __m256i load(const BlockQ4_0& b) {
+    const __m256i v =
+        _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs)));
+    return _mm256_and_si256(_mm256_srlv_epi64(v, _mm256_set_epi64x(4, 4, 0, 0)),
+                            _mm256_set1_epi8(0x0f));
+  }
+};
+
+LOWSPEC_VNNI inline float horizontal_sum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// y[0..R, n..n+C) for R <= 4 input rows: C weight rows streamed together, each block dotted
+// with every input row, U blocks per step into independent accumulators. The weights' offset
+// (8 for Q4_0, 128 for flipped Q8_0) times each activation block's sum is not taken per block:
+// scale * offset * sum is summed 16 blocks at a time beside the scales. The scales are gathered
+// first, 16 blocks at a time: the f16 weight scales copied out of the blocks by scalar moves
+// (integer ports), widened and multiplied by the activation scales 16 at once, so the block loop
+// loads a ready float.
+template <class W, int R, int C>
+LOWSPEC_VNNI void decode_tile(const QuantMatmulProblem& p, int64_t n0, const float* offset_sum) {
+  constexpr int kChunk = 16;
+  constexpr int U = W::kUnroll;
+  const int64_t blocks = p.K / kQuantBlock;
+  const typename W::Block* w = static_cast<const typename W::Block*>(p.w) + n0 * blocks;
+  __m256 acc[R][C][U];
+  for (int r = 0; r < R; ++r) {
+    for (int c = 0; c < C; ++c) {
+      for (int k = 0; k < U; ++k) acc[r][c][k] = _mm256_setzero_ps();
+    }
+  }
+  alignas(64) float scale[R][C][kChunk];
+  __m512 correction[R][C];  // sum over blocks of scale * (-offset * sum(x))
+  for (int r = 0; r < R; ++r) {
+    for (int c = 0; c < C; ++c) correction[r][c] = _mm512_setzero_ps();
+  }
+  alignas(64) uint16_t dw_half[kChunk];
+  for (int64_t b0 = 0; b0 < blocks; b0 += kChunk) {
+    const int count = static_cast<int>(std::min<int64_t>(kChunk, blocks - b0));
+    const __mmask16 valid = static_cast<__mmask16>((1u << count) - 1);
+    for (int c = 0; c < C; ++c) {
+      for (int i = 0; i < count; ++i) dw_half[i] = w[c * blocks + b0 + i].d;
+      const __m512 dw = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(valid, dw_half));
+      for (int r = 0; r < R; ++r) {
+        const __m512 dx = _mm512_maskz_loadu_ps(valid, p.xd + r * blocks + b0);
+        const __m512 sc = _mm512_mul_ps(dw, dx);
+        _mm512_store_ps(scale[r][c], sc);
+        const __m512 os = _mm512_maskz_loadu_ps(valid, offset_sum + r * blocks + b0);
+        correction[r][c] = _mm512_fmadd_ps(sc, os, correction[r][c]);
+      }
+    }
+    auto step = [&](int i, int k) LOWSPEC_VNNI_LAMBDA {
+      const int64_t b = b0 + i;
+      __m256i u[C];
+      for (int c = 0; c < C; ++c) {
+        if (W::kPrefetch && (i & 1) == 0) {
+          _mm_prefetch(reinterpret_cast<const char*>(&w[(c + C) * blocks + b]), _MM_HINT_T0);
+        }
+        u[c] = W::load(w[c * blocks + b]);
+      }
+      for (int r = 0; r < R; ++r) {
+        const int64_t rb = r * blocks + b;
+        const __m256i x =
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.xq + rb * kQuantBlock));
+        for (int c = 0; c < C; ++c) {
+          const __m256 dot =
+              _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(_mm256_setzero_si256(), u[c], x));
+          acc[r][c][k] = _mm256_fmadd_ps(dot, _mm256_broadcast_ss(&scale[r][c][i]), acc[r][c][k]);
+        }
+      }
+    };
+    int i = 0;
+    for (; i + U <= count; i += U) {
+      for (int k = 0; k < U; ++k) step(i + k, k);
+    }
+    for (; i < count; ++i) step(i, 0);
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int c = 0; c < C; ++c) {
+      __m256 sum = acc[r][c][0];
+      for (int k = 1; k < U; ++k) sum = _mm256_add_ps(sum, acc[r][c][k]);
+      p.y[r * p.N + n0 + c] = horizontal_sum(sum) + _mm512_reduce_add_ps(correction[r][c]) +
+                              (p.bias ? p.bias[n0 + c] : 0.0f);
+    }
+  }
+}
+
+template <class W, int R>
+LOWSPEC_VNNI void decode_columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
+  constexpr int C = std::max(1, W::kRows / R);  // R * C accumulators stay in registers
+  // The weights' offset times each activation block's sum, subtracted once per block.
+  thread_local AlignedBuffer<float> offset_sum;
+  const int64_t blocks = R * p.K / kQuantBlock;
+  offset_sum.resize(static_cast<size_t>(blocks));
+  for (int64_t b = 0; b < blocks; ++b) {
+    offset_sum[b] = static_cast<float>(-8 * W::kOffsetPerLane * p.xsum[b]);
+  }
+  int64_t n = n0;
+  for (; n + C <= n1; n += C) decode_tile<W, R, C>(p, n, offset_sum.data());
+  for (; n < n1; ++n) decode_tile<W, R, 1>(p, n, offset_sum.data());
+}
+
+template <class W>
+LOWSPEC_VNNI void decode(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
+  switch (p.M) {
+    case 1:
+      return decode_columns<W, 1>(p, n0, n1);
+    case 2:
+      return decode_columns<W, 2>(p, n0, n1);
+    case 3:
+      return decode_columns<W, 3>(p, n0, n1);
+    default:
+      return decode_columns<W, 4>(p, n0, n1);
+  }
+}
+
 }  // namespace
+
+// quantize_activations' rule (amax / 127, roundf) 32 floats at a time, plus each block's sum.
+// roundf rounds halves away from zero: truncate, then step away when the rest is >= 0.5.
+LOWSPEC_VNNI void quantize_activations_avx512(const float* x, int64_t n, int8_t* qs, float* scales,
+                                              int32_t* sums) {
+  const __m512 half = _mm512_set1_ps(0.5f);
+  const __m512 one = _mm512_set1_ps(1.0f);
+  for (int64_t b = 0; b < n / kQuantBlock; ++b) {
+    const __m512 v0 = _mm512_loadu_ps(x + b * kQuantBlock);
+    const __m512 v1 = _mm512_loadu_ps(x + b * kQuantBlock + 16);
+    const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
+    const float d = amax / 127.0f;
+    const __m512 id = _mm512_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
+    __m512i q[2];
+    const __m512 v[2] = {v0, v1};
+    for (int h = 0; h < 2; ++h) {
+      const __m512 s = _mm512_mul_ps(v[h], id);
+      const __m512 t = _mm512_roundscale_ps(s, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+      const __mmask16 away =
+          _mm512_cmp_ps_mask(_mm512_abs_ps(_mm512_sub_ps(s, t)), half, _CMP_GE_OQ);
+      const __mmask16 up = away & _mm512_cmp_ps_mask(s, _mm512_setzero_ps(), _CMP_GT_OQ);
+      const __mmask16 down = away & static_cast<__mmask16>(~up);
+      const __m512 r = _mm512_mask_sub_ps(_mm512_mask_add_ps(t, up, t, one), down, t, one);
+      q[h] = _mm512_cvttps_epi32(r);
+    }
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(qs + b * kQuantBlock), _mm512_cvtsepi32_epi8(q[0]));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(qs + b * kQuantBlock + 16),
+                     _mm512_cvtsepi32_epi8(q[1]));
+    scales[b] = d;
+    sums[b] = _mm512_reduce_add_epi32(_mm512_add_epi32(q[0], q[1]));
+  }
+}
 
 void matmul_quant_columns_avx512(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
   if (dtype_block_elems(p.w_dtype) == kSuperBlock) return matmul_quant_columns_scalar(p, n0, n1);
   // Without VNNI the AVX2 body (maddubs) is as fast as an AVX-512 emulation would be.
   if (!cpu_features().avx512vnni) return matmul_quant_columns_avx2(p, n0, n1);
+  if (p.M <= kTileRows) {
+    if (p.w_dtype == DType::Q4_0) return decode<Q4Unsigned>(p, n0, n1);
+    return decode<Q8Unsigned>(p, n0, n1);
+  }
   if (p.w_dtype == DType::Q4_0) return quant_columns<Q4Weights>(p, n0, n1);
   quant_columns<Q8Weights>(p, n0, n1);
 }
-
 }  // namespace lowspec

@@ -6,6 +6,7 @@
 #include "kernels/matmul_dispatch.h"
 #include "kernels/quant_blocks.h"
 #include "kernels/quant_groups.h"
+#include "kernels/quantize.h"
 
 namespace lowspec {
 
@@ -75,6 +76,16 @@ void k_quant_columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
 }
 
 }  // namespace
+
+void quantize_activations_scalar(const float* x, int64_t n, int8_t* qs, float* scales,
+                                 int32_t* sums) {
+  quantize_activations(x, n, qs, scales);
+  for (int64_t b = 0; b < n / kQuantBlock; ++b) {
+    int32_t sum = 0;
+    for (int j = 0; j < kQuantBlock; ++j) sum += qs[b * kQuantBlock + j];
+    sums[b] = sum;
+  }
+}
 
 void matmul_quant_columns_scalar(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
   if (dtype_block_elems(p.w_dtype) == kSuperBlock) return k_quant_columns(p, n0, n1);

@@ -3,11 +3,13 @@
 // and the twin against float math on the dequantized weights within the activation rounding.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <random>
 #include <vector>
 
+#include "core/cpu_features.h"
 #include "core/error.h"
 #include "kernels/matmul.h"
 #include "kernels/matmul_dispatch.h"
@@ -132,6 +134,36 @@ TEST(QuantMatmulReference, StaysWithinActivationRoundingOfFloatMath) {
       }
     }
   }
+}
+
+// The SIMD activation quantizer gives the scalar rule's bytes, scales and sums exactly, halves
+// (x * 127 / amax landing on k + 0.5) included: they round away from zero as roundf does.
+TEST(QuantMatmul, SimdActivationQuantizationEqualsScalar) {
+  if (!cpu_features().avx512vnni || !matmul_isa_supported(MatmulIsa::Avx512)) {
+    GTEST_SKIP() << "no AVX-512 VNNI on this CPU";
+  }
+  std::mt19937 rng(11);
+  const int64_t n = 32 * 37;
+  std::vector<float> x = random_floats(static_cast<size_t>(n), rng);
+  for (int64_t b = 0; b < n / 32; b += 3) {  // every third block: amax 127, exact halves
+    x[b * 32] = 127.0f;
+    for (int j = 1; j < 32; j += 2) x[b * 32 + j] = (j % 4 == 1 ? 1.0f : -1.0f) * (j / 2 + 0.5f);
+  }
+  x[5 * 32 + 3] = 0.0f;
+  std::fill(x.begin() + 7 * 32, x.begin() + 8 * 32, 0.0f);  // an all-zero block
+  std::vector<int8_t> q_simd(n), q_scalar(n);
+  std::vector<float> d_simd(n / 32), d_scalar(n / 32);
+  std::vector<int32_t> s_simd(n / 32), s_scalar(n / 32);
+  quantize_activations_avx512(x.data(), n, q_simd.data(), d_simd.data(), s_simd.data());
+  quantize_activations_scalar(x.data(), n, q_scalar.data(), d_scalar.data(), s_scalar.data());
+  EXPECT_EQ(q_simd, q_scalar);
+  EXPECT_EQ(d_simd, d_scalar);
+  EXPECT_EQ(s_simd, s_scalar);
+  EXPECT_EQ(q_scalar[1], 1);   // 0.5 -> 1
+  EXPECT_EQ(q_scalar[3], -2);  // -1.5 -> -2
+  int32_t sum = 0;
+  for (int j = 0; j < 32; ++j) sum += q_scalar[32 + j];
+  EXPECT_EQ(s_scalar[1], sum);
 }
 
 TEST(QuantMatmul, RejectsKThatIsNotWholeBlocks) {
