@@ -22,6 +22,7 @@ struct QuantizeArgs {
   std::string model, to, out;
   int threads = 0;
   bool quiet = false;
+  GgufExportOptions options;
 };
 
 bool write_tokenizer(GgufWriter& w, const ModelConfig& c, const std::string& model_dir) {
@@ -49,6 +50,11 @@ void print_summary(const GgufExportSummary& s, const QuantizeArgs& a, double sec
                  static_cast<long long>(t.elements), static_cast<double>(t.bytes) / (1 << 20),
                  8.0 * static_cast<double>(t.bytes) / static_cast<double>(t.elements));
   }
+  if (s.shared > 0) {
+    std::fprintf(stderr,
+                 "  shared: %lld tensors identical to earlier ones stored once (%.1f MiB)\n",
+                 static_cast<long long>(s.shared), static_cast<double>(s.shared_bytes) / (1 << 20));
+  }
   for (const std::string& f : s.fallbacks) std::fprintf(stderr, "  fallback: %s\n", f.c_str());
   std::fprintf(stderr, "  all: %lld weights, %.2f bits/weight, %.1f s, peak RSS %.1f MiB\n",
                static_cast<long long>(s.elements),
@@ -72,7 +78,7 @@ int run(const QuantizeArgs& a) {
   const GgufExportSummary s = export_gguf(
       a.model, target, a.out, pool,
       [&a](GgufWriter& w, const ModelConfig& c) { return write_tokenizer(w, c, a.model); },
-      progress);
+      a.options, progress);
   if (bar) bar->finish();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -92,6 +98,9 @@ CommandRegistrar reg{
        app.add_option("--threads", a->threads, "threads (default: physical cores)")
            ->check(CLI::Range(1, 4096));
        app.add_flag("--quiet", a->quiet, "no progress bar and no summary");
+       app.add_flag("--share-identical", a->options.share_identical,
+                    "store identical tensors once (two tensor infos, one data range; llama.cpp's "
+                    "reader rejects such files)");
        return [a] { return run(*a); };
      }}};
 

@@ -473,6 +473,9 @@ void GgufFile::parse_all() {
   std::sort(by_offset.begin(), by_offset.end(), [](auto* a, auto* b) { return a->offset < b->offset; });
   for (size_t i = 1; i < by_offset.size(); ++i) {
     const auto* prev = by_offset[i - 1];
+    // Two infos may name the same bytes (identical tensors written once); partial overlaps are
+    // errors.
+    if (prev->offset == by_offset[i]->offset && prev->nbytes == by_offset[i]->nbytes) continue;
     check(prev->offset + prev->nbytes <= by_offset[i]->offset, p,
           cat("tensors \"", prev->name, "\" and \"", by_offset[i]->name, "\" overlap"));
   }

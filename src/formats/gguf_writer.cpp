@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <unistd.h>
+
 #include "core/error.h"
 
 namespace lowspec {
@@ -156,15 +158,17 @@ void GgufWriter::begin(const std::string& path) {
   append(static_cast<uint64_t>(tensors_.size()));
   append(kv_count_);
   head += kv_bytes_;
-  for (const auto& t : tensors_) {
+  for (auto& t : tensors_) {
     append(static_cast<uint64_t>(t.name.size()));
     head += t.name;
     append(static_cast<uint32_t>(t.dims.size()));
     for (uint64_t d : t.dims) append(d);
     append(t.ggml_type);
+    t.offset_field = head.size();
     append(t.offset);
   }
   head.append(align_up(head.size(), alignment_) - head.size(), '\0');
+  data_start_ = head.size();
   out_ = std::fopen(path.c_str(), "wb");
   if (!out_) throw Error(path, cat("cannot create: ", std::strerror(errno)));
   write_raw(head.data(), head.size());
@@ -195,9 +199,39 @@ void GgufWriter::finish() {
   for (size_t i = current_ + 1; i < tensors_.size(); ++i) complete = complete && tensors_[i].nbytes == 0;
   if (!complete) throw InternalError(path_ + ": less tensor data than declared");
   pad_to(align_up(data_bytes_, alignment_));
+  if (offsets_moved_) {
+    // Shared data left the file shorter than begin() planned: cut what was taken back, then
+    // rewrite every tensor's offset in the header.
+    if (std::fflush(out_) != 0 ||
+        ftruncate(fileno(out_), static_cast<off_t>(data_start_ + data_written_)) != 0)
+      throw Error(path_, cat("write failed: ", std::strerror(errno)));
+    for (const Tensor& t : tensors_) {
+      if (fseeko(out_, static_cast<off_t>(t.offset_field), SEEK_SET) != 0)
+        throw Error(path_, cat("seek failed: ", std::strerror(errno)));
+      write_raw(&t.offset, sizeof t.offset);
+    }
+  }
   FILE* f = out_;
   out_ = nullptr;
   if (std::fclose(f) != 0) throw Error(path_, cat("write failed: ", std::strerror(errno)));
+}
+
+void GgufWriter::share_last_tensor_with(size_t earlier) {
+  Tensor& t = tensors_.at(current_);
+  if (current_left_ != 0 || earlier >= current_ || tensors_[earlier].nbytes != t.nbytes)
+    throw InternalError(cat(path_, ": tensor \"", t.name, "\" cannot share tensor ", earlier, "'s data"));
+  // Back to where this tensor's data began; the tensors after it move up by as much.
+  uint64_t end = t.offset;
+  if (std::fflush(out_) != 0 || fseeko(out_, static_cast<off_t>(data_start_ + end), SEEK_SET) != 0)
+    throw Error(path_, cat("seek failed: ", std::strerror(errno)));
+  data_written_ = end;
+  t.offset = tensors_[earlier].offset;
+  for (size_t i = current_ + 1; i < tensors_.size(); ++i) {
+    tensors_[i].offset = align_up(end, alignment_);
+    end = tensors_[i].offset + tensors_[i].nbytes;
+  }
+  data_bytes_ = end;
+  offsets_moved_ = true;
 }
 
 }  // namespace lowspec

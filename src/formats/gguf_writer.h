@@ -54,6 +54,12 @@ class GgufWriter {
   void write(const void* data, uint64_t nbytes);
   void finish();
 
+  // Takes back the data of the tensor just completed and points its tensor info at the data of
+  // tensor `earlier` (declaration index), which must have the same size: identical tensors stored
+  // once. GGUF's offsets are per tensor info, but ggml's reader (llama.cpp) insists on each tensor
+  // at the running offset and rejects such files, so only use this when asked to.
+  void share_last_tensor_with(size_t earlier);
+
  private:
   struct Tensor {
     std::string name;
@@ -61,6 +67,7 @@ class GgufWriter {
     std::vector<uint64_t> dims;  // GGUF order (innermost first)
     uint64_t nbytes;
     uint64_t offset;  // in the data section
+    uint64_t offset_field = 0;  // where begin() wrote `offset` in the file
   };
   void begin_kv(const std::string& key, GgufType type);
   template <typename T>
@@ -79,6 +86,8 @@ class GgufWriter {
   std::string path_;
   FILE* out_ = nullptr;
   uint64_t data_written_ = 0;  // bytes of the data section written so far, padding included
+  bool offsets_moved_ = false;  // share_last_tensor_with() ran: finish() rewrites the offsets
+  uint64_t data_start_ = 0;     // file position of the data section
   size_t current_ = 0;         // the tensor being written
   uint64_t current_left_ = 0;  // its bytes still to come
 };

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <map>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -26,6 +28,32 @@ struct PlannedTensor {
   GgufTensorSource source;
   TensorView view;  // the safetensors data
   DType type;
+};
+
+// A 128-bit digest of converted bytes, fed chunk by chunk (two independent multiply-xor lanes over
+// 8-byte words): equal digests stand for equal tensors when sharing identical data.
+class Digest {
+ public:
+  void add(const uint8_t* p, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+      word_ |= static_cast<uint64_t>(p[i]) << (8 * (count_++ % 8));
+      if (count_ % 8 == 0) mix();
+    }
+  }
+  std::pair<uint64_t, uint64_t> value() {
+    if (count_ % 8 != 0) mix();
+    return {a_ ^ count_, b_ ^ (count_ * 0x9e3779b97f4a7c15ull)};
+  }
+
+ private:
+  void mix() {
+    a_ = (a_ ^ word_) * 0x100000001b3ull;
+    a_ ^= a_ >> 29;
+    b_ = (b_ ^ (word_ + 0x632be59bd9b4e019ull)) * 0xff51afd7ed558ccdull;
+    b_ ^= b_ >> 31;
+    word_ = 0;
+  }
+  uint64_t a_ = 0xcbf29ce484222325ull, b_ = 0x84222325cbf29ce4ull, word_ = 0, count_ = 0;
 };
 
 // Removes the temporary file unless the export got to the rename.
@@ -78,6 +106,7 @@ void convert_rows(const PlannedTensor& t, int64_t row0, int64_t row1, uint8_t* o
 GgufExportSummary export_gguf(const std::string& model_dir, const GgufTarget& target,
                               const std::string& out, ThreadPool& pool,
                               const GgufTokenizerWriter& tokenizer,
+                              const GgufExportOptions& options,
                               const GgufExportProgress& progress) {
   std::error_code ec;
   check(fs::is_directory(model_dir, ec), model_dir,
@@ -123,7 +152,11 @@ GgufExportSummary export_gguf(const std::string& model_dir, const GgufTarget& ta
   w.begin(tmp.path());
   uint64_t done = 0;
   std::vector<uint8_t> buffer;
-  for (const PlannedTensor& t : plan) {
+  // Digest and type -> declaration index of the first tensor with those bytes.
+  std::map<std::pair<std::pair<uint64_t, uint64_t>, DType>, size_t> written;
+  for (size_t index = 0; index < plan.size(); ++index) {
+    const PlannedTensor& t = plan[index];
+    Digest digest;
     const int64_t rows = t.source.shape.size() == 1 ? 1 : t.source.shape[0];
     const int64_t cols = t.source.shape.back();
     const uint64_t row_bytes = *dtype_bytes(t.type, static_cast<uint64_t>(cols));
@@ -134,17 +167,27 @@ GgufExportSummary export_gguf(const std::string& model_dir, const GgufTarget& ta
       buffer.resize(static_cast<size_t>(n) * row_bytes);
       convert_rows(t, r, r + n, buffer.data(), pool);
       w.write(buffer.data(), buffer.size());
+      if (options.share_identical) digest.add(buffer.data(), buffer.size());
       done += static_cast<uint64_t>(n) * source_row_bytes;
       if (progress) progress(done, source_bytes, t.source.gguf_name);
     }
     // The converted tensor is on its way to disk; its source pages need not stay resident.
     drop_mapped_pages(t.view.data, t.view.nbytes);
+    const uint64_t bytes = static_cast<uint64_t>(rows) * row_bytes;
+    if (options.share_identical) {
+      const auto [first, inserted] = written.emplace(std::pair{digest.value(), t.type}, index);
+      if (!inserted && plan[first->second].source.shape == t.source.shape) {
+        w.share_last_tensor_with(first->second);
+        ++summary.shared;
+        summary.shared_bytes += bytes;
+      }
+    }
     GgufExportSummary::Totals& totals = summary.by_type[t.type];
     ++totals.tensors;
     totals.elements += t.view.numel();
-    totals.bytes += static_cast<uint64_t>(rows) * row_bytes;
+    totals.bytes += bytes;
     summary.elements += t.view.numel();
-    summary.tensor_bytes += static_cast<uint64_t>(rows) * row_bytes;
+    summary.tensor_bytes += bytes;
   }
   w.finish();
   fs::rename(tmp.path(), out, ec);

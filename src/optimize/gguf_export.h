@@ -27,8 +27,16 @@ struct GgufExportSummary {
   std::vector<std::string> fallbacks;  // "blk.0.ffn_down.weight: Q4_K -> Q8_0 (rows of 176)"
   int64_t elements = 0;
   uint64_t tensor_bytes = 0, file_bytes = 0;
-  bool tokenizer = false;  // tokenizer.ggml.* written (the folder has a tokenizer.json)
-  bool tied_head = false;  // output.weight omitted: the head is token_embd
+  bool tokenizer = false;     // tokenizer.ggml.* written (the folder has a tokenizer.json)
+  bool tied_head = false;     // output.weight omitted: the head is token_embd
+  int64_t shared = 0;         // tensors whose data is another's (share_identical)
+  uint64_t shared_bytes = 0;  // bytes they did not take
+};
+
+struct GgufExportOptions {
+  // Store a tensor whose converted bytes equal an earlier one's once, both tensor infos naming
+  // one range (GgufWriter::share_last_tensor_with: llama.cpp rejects such files).
+  bool share_identical = false;
 };
 
 // Called after each chunk: bytes of source tensors done so far, their total, the tensor's name.
@@ -44,6 +52,7 @@ using GgufTokenizerWriter = std::function<bool(GgufWriter&, const ModelConfig&)>
 GgufExportSummary export_gguf(const std::string& model_dir, const GgufTarget& target,
                               const std::string& out, ThreadPool& pool,
                               const GgufTokenizerWriter& tokenizer,
+                              const GgufExportOptions& options = {},
                               const GgufExportProgress& progress = {});
 
 }  // namespace lowspec

@@ -277,6 +277,62 @@ TEST(GgufTypeChoice, Q4_K_MFollowsLlamaCppMix) {
   EXPECT_THROW(parse_gguf_target("q3_k"), Error);
 }
 
+// Without sharing, every tensor sits at the running offset, as ggml's reader requires.
+TEST(GgufExportFile, TensorsFollowEachOtherAtAlignedOffsets) {
+  LOWSPEC_REQUIRE_FIXTURE("hf-tiny/phi/config.json");
+  TempDir dir;
+  quantize(test::fixture("hf-tiny/phi"), "q8_0", dir.file("m.gguf"));
+  const GgufFile g = GgufFile::open(dir.file("m.gguf"));
+  uint64_t expected = g.data_offset();
+  for (const GgufTensorInfo& t : g.tensors()) {
+    EXPECT_EQ(t.offset, expected) << t.name;
+    expected = (t.offset + t.nbytes + g.alignment() - 1) / g.alignment() * g.alignment();
+  }
+}
+
+// The tiny llama with layer 1 a copy of layer 0: with --share-identical each of layer 1's
+// matrices and gains names layer 0's bytes, the file shrinks by them, and the logits stay.
+TEST(GgufExportFile, IdenticalTensorsAreStoredOnceWhenAsked) {
+  LOWSPEC_REQUIRE_FIXTURE("hf-tiny/llama/golden.safetensors");
+  const std::string llama = test::fixture("hf-tiny/llama");
+  TempDir dir;
+  const std::string folder = dir.file("model");
+  std::filesystem::create_directory(folder);
+  std::filesystem::create_symlink(llama + "/config.json", folder + "/config.json");
+  SafetensorsFile weights(llama + "/model.safetensors");
+  std::vector<TensorToWrite> tensors;
+  for (const SafetensorsEntry& e : weights.entries()) {
+    std::string from = e.name;
+    if (from.rfind("model.layers.1.", 0) == 0) from.replace(13, 1, "0");
+    tensors.push_back({e.name, e.dtype, e.shape, weights.view(*weights.find(from)).data});
+  }
+  write_safetensors(folder + "/model.safetensors", tensors);
+  quantize(folder, "f32", dir.file("plain.gguf"));
+  std::string err;
+  ASSERT_EQ(test::run_lowspec("quantize " + folder + " --to f32 --share-identical --out " +
+                                  dir.file("shared.gguf"),
+                              nullptr, &err),
+            0)
+      << err;
+  EXPECT_NE(err.find("shared: 9 tensors"), std::string::npos) << err;
+  const GgufFile plain = GgufFile::open(dir.file("plain.gguf"));
+  const GgufFile shared = GgufFile::open(dir.file("shared.gguf"));
+  uint64_t layer_bytes = 0;
+  for (const GgufTensorInfo& t : shared.tensors()) {
+    if (t.name.rfind("blk.1.", 0) != 0) continue;
+    const GgufTensorInfo* twin = shared.find_tensor("blk.0." + t.name.substr(6));
+    ASSERT_NE(twin, nullptr);
+    EXPECT_EQ(t.offset, twin->offset) << t.name;
+    layer_bytes += t.nbytes;
+  }
+  EXPECT_GT(layer_bytes, 0u);
+  EXPECT_LE(shared.file_size() + layer_bytes, plain.file_size());
+  SafetensorsFile golden(llama + "/golden.safetensors");
+  const std::string in = golden_inputs(golden, "single", dir);
+  EXPECT_EQ(forward_logits(dir.file("shared.gguf"), in, dir.file("a.safetensors")),
+            forward_logits(dir.file("plain.gguf"), in, dir.file("b.safetensors")));
+}
+
 // One line on stderr, status 2, and neither the file nor its temporary left behind.
 void expect_clean_failure(const std::string& args, const std::string& out) {
   std::string err;
