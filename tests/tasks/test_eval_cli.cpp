@@ -306,7 +306,7 @@ TEST_F(EvalCli, ModelsThatCannotDoTheTask) {
   expect_user_error("eval --model " + small.string() + " --task qa --data " + fixture(kSquad),
                     "the tokenizer has 32000 ids but the model's vocabulary has 512");
   expect_user_error("eval --model " + llama_ + " --task translate --data " + fixture(kSquad), "unknown task");
-  expect_user_error("eval --model " + llama_ + " --task qa --quant q8_0 --data " + fixture(kSquad), "--quant");
+  expect_user_error("eval --model " + llama_ + " --task qa --quant q3_x --data " + fixture(kSquad), "q3_x");
   expect_user_error("eval --model " + llama_ + " --task qa --max-new-tokens 256 --data " + fixture(kSquad),
                     "no room for a prompt");
 }
