@@ -362,6 +362,9 @@ LOWSPEC_VNNI void quantize_activations_avx512(const float* x, int64_t n, int8_t*
 }
 
 void matmul_quant_columns_avx512(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
+  if (p.M > kTileRows && matmul_quant_panel_supports(p.w_dtype)) {
+    return matmul_quant_panel_avx512(p, n0, n1);
+  }
   if (dtype_block_elems(p.w_dtype) == kSuperBlock) return matmul_quant_columns_scalar(p, n0, n1);
   // Without VNNI the AVX2 body (maddubs) is as fast as an AVX-512 emulation would be.
   if (!cpu_features().avx512vnni) return matmul_quant_columns_avx2(p, n0, n1);
