@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "core/aligned_buffer.h"
 #include "core/cpu_features.h"
@@ -327,6 +328,86 @@ LOWSPEC_VNNI void decode(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
   }
 }
 
+// Q4_K decode: per super-block the eight 6-bit (scale, min) pairs are widened once into
+// d * sc * dx and dmin * m * dx * sum(x) vectors (the activation side per 32-group); each group
+// is then one nibble unpack and one vpdpbusd, like Q4_0. C rows streamed together, the next
+// tile's rows prefetched.
+template <int C>
+LOWSPEC_VNNI void decode_q4_k_tile(const QuantMatmulProblem& p, int64_t m, int64_t n0) {
+  const int64_t supers = p.K / kSuperBlock;
+  const int64_t groups = p.K / kQuantBlock;
+  const BlockQ4_K* w = static_cast<const BlockQ4_K*>(p.w) + n0 * supers;
+  const int8_t* xq = p.xq + m * p.K;
+  const float* xd = p.xd + m * groups;
+  const int32_t* xsum = p.xsum + m * groups;
+  __m256 acc[C], correction[C];
+  for (int c = 0; c < C; ++c) acc[c] = correction[c] = _mm256_setzero_ps();
+  const __m256i low = _mm256_set1_epi8(0x0f);
+  alignas(32) float scale[C][8];
+  for (int64_t sb = 0; sb < supers; ++sb) {
+    const __m256 dx = _mm256_loadu_ps(xd + sb * 8);
+    const __m256 dx_sum = _mm256_mul_ps(
+        dx,
+        _mm256_cvtepi32_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xsum + sb * 8))));
+    for (int c = 0; c < C; ++c) {
+      const BlockQ4_K& b = w[c * supers + sb];
+      _mm_prefetch(reinterpret_cast<const char*>(&w[(c + C) * supers + sb]), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(&w[(c + C) * supers + sb]) + 64, _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(&w[(c + C) * supers + sb]) + 128, _MM_HINT_T0);
+      // The 12 scale bytes as three words: sc[0..3] and m[0..3] are the low 6 bits of words 0
+      // and 1; sc[4..7] and m[4..7] take 4 bits from word 2 and their top 2 bits from the top
+      // of words 0 and 1 (k_scale_min, four at a time).
+      uint32_t word[3];
+      std::memcpy(word, b.scales, sizeof(word));
+      const uint64_t sc8 = (word[0] & 0x3f3f3f3fu) |
+                           uint64_t{(word[2] & 0x0f0f0f0fu) | ((word[0] >> 6) & 0x03030303u) << 4}
+                               << 32;
+      const uint64_t mn8 =
+          (word[1] & 0x3f3f3f3fu) |
+          uint64_t{((word[2] >> 4) & 0x0f0f0f0fu) | ((word[1] >> 6) & 0x03030303u) << 4} << 32;
+      const __m256 d = _mm256_set1_ps(_cvtsh_ss(b.d));
+      const __m256 dmin = _mm256_set1_ps(_cvtsh_ss(b.dmin));
+      const __m256 scv =
+          _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<int64_t>(sc8))));
+      const __m256 mnv =
+          _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<int64_t>(mn8))));
+      _mm256_store_ps(scale[c], _mm256_mul_ps(_mm256_mul_ps(d, scv), dx));
+      correction[c] = _mm256_fmadd_ps(_mm256_mul_ps(dmin, mnv), dx_sum, correction[c]);
+    }
+    for (int chunk = 0; chunk < 4; ++chunk) {
+      const int8_t* x = xq + sb * kSuperBlock + chunk * 64;
+      const __m256i x_lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x));
+      const __m256i x_hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 32));
+      for (int c = 0; c < C; ++c) {
+        const __m256i v = _mm256_loadu_si256(
+            reinterpret_cast<const __m256i*>(w[c * supers + sb].qs + chunk * 32));
+        const __m256i u_lo = _mm256_and_si256(v, low);
+        const __m256i u_hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
+        const __m256 dot_lo =
+            _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(_mm256_setzero_si256(), u_lo, x_lo));
+        const __m256 dot_hi =
+            _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(_mm256_setzero_si256(), u_hi, x_hi));
+        acc[c] = _mm256_fmadd_ps(dot_lo, _mm256_broadcast_ss(&scale[c][2 * chunk]), acc[c]);
+        acc[c] = _mm256_fmadd_ps(dot_hi, _mm256_broadcast_ss(&scale[c][2 * chunk + 1]), acc[c]);
+      }
+    }
+  }
+  for (int c = 0; c < C; ++c) {
+    const int64_t n = n0 + c;
+    p.y[m * p.N + n] =
+        horizontal_sum(acc[c]) - horizontal_sum(correction[c]) + (p.bias ? p.bias[n] : 0.0f);
+  }
+}
+
+LOWSPEC_VNNI void decode_q4_k(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
+  constexpr int C = 4;
+  for (int64_t m = 0; m < p.M; ++m) {
+    int64_t n = n0;
+    for (; n + C <= n1; n += C) decode_q4_k_tile<C>(p, m, n);
+    for (; n < n1; ++n) decode_q4_k_tile<1>(p, m, n);
+  }
+}
+
 }  // namespace
 
 // quantize_activations' rule (amax / 127, roundf) 32 floats at a time, plus each block's sum.
@@ -365,6 +446,7 @@ void matmul_quant_columns_avx512(const QuantMatmulProblem& p, int64_t n0, int64_
   if (p.M > kTileRows && matmul_quant_panel_supports(p.w_dtype)) {
     return matmul_quant_panel_avx512(p, n0, n1);
   }
+  if (p.w_dtype == DType::Q4_K) return decode_q4_k(p, n0, n1);
   if (dtype_block_elems(p.w_dtype) == kSuperBlock) return matmul_quant_columns_scalar(p, n0, n1);
   // Without VNNI the AVX2 body (maddubs) is as fast as an AVX-512 emulation would be.
   if (!cpu_features().avx512vnni) return matmul_quant_columns_avx2(p, n0, n1);

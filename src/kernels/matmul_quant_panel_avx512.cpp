@@ -96,9 +96,9 @@ LOWSPEC_VNNI void panel_tile(const QuantMatmulProblem& p, const Panel& panel, in
     for (int s = 0; s < kSteps; ++s) {
       const __m512i ws = _mm512_load_si512(w + s);
       for (int r = 0; r < R; ++r) {
-        int32_t quad;
-        std::memcpy(&quad, p.xq + (m0 + r) * p.K + g * kGroup + 4 * s, 4);
-        dot[r] = _mm512_dpbusd_epi32(dot[r], ws, _mm512_set1_epi32(quad));
+        const __m512i x =
+            _mm512_broadcastd_epi32(_mm_loadu_si32(p.xq + (m0 + r) * p.K + g * kGroup + 4 * s));
+        dot[r] = _mm512_dpbusd_epi32(dot[r], ws, x);
       }
     }
     const __m512 scale = _mm512_load_ps(panel.scale.data() + g * kPanel);
