@@ -111,6 +111,9 @@ GgufExportSummary export_gguf(const std::string& model_dir, const GgufTarget& ta
   std::error_code ec;
   check(fs::is_directory(model_dir, ec), model_dir,
         "expected a Hugging Face model folder (config.json + safetensors)");
+  const fs::path folder = fs::path(out).parent_path();
+  check(folder.empty() || fs::is_directory(folder, ec), out,
+        cat("cannot write: no folder ", folder.string()));
   const ModelConfig c = load_model_config(model_dir);
   check(is_decoder(c.family), c.path,
         cat("model_type \"", c.model_type, "\" cannot be written as GGUF (llama, phi, gemma can)"));

@@ -349,6 +349,8 @@ TEST(GgufExportCli, BadInputFailsInOneLineWithoutAFile) {
   const std::string out = dir.file("m.gguf");
   const std::string llama = test::fixture("hf-tiny/llama");
   expect_clean_failure("quantize " + llama + " --to q3_k --out " + out, out);
+  expect_clean_failure("quantize " + llama + " --to q8_0 --out " + dir.file("m.bin"),
+                       dir.file("m.bin"));
   expect_clean_failure(
       "quantize " + test::fixture("hf-tiny/distilbert-qa") + " --to q8_0 --out " + out, out);
   expect_clean_failure("quantize " + llama + " --to q8_0 --out " + dir.file("no/such/dir/m.gguf"),
