@@ -171,6 +171,12 @@ GgufExportSummary export_gguf(const std::string& model_dir, const GgufTarget& ta
       convert_rows(t, r, r + n, buffer.data(), pool);
       w.write(buffer.data(), buffer.size());
       if (options.share_identical) digest.add(buffer.data(), buffer.size());
+      // Rows read in file order can leave the resident set chunk by chunk (permuted q/k rows
+      // are read across a head, so they go with the tensor below).
+      if (t.source.permuted_heads == 0) {
+        drop_mapped_pages(static_cast<const uint8_t*>(t.view.data) + r * source_row_bytes,
+                          static_cast<uint64_t>(n) * source_row_bytes);
+      }
       done += static_cast<uint64_t>(n) * source_row_bytes;
       if (progress) progress(done, source_bytes, t.source.gguf_name);
     }
