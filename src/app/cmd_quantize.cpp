@@ -4,12 +4,14 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "app/command.h"
 #include "bench/progress.h"
+#include "core/error.h"
 #include "core/process_memory.h"
 #include "core/thread_pool.h"
 #include "optimize/gguf_export.h"
@@ -64,6 +66,9 @@ void print_summary(const GgufExportSummary& s, const QuantizeArgs& a, double sec
 
 int run(const QuantizeArgs& a) {
   const GgufTarget target = parse_gguf_target(a.to);
+  // Every command tells a GGUF model from a folder by this suffix.
+  check(std::filesystem::path(a.out).extension() == ".gguf", a.out,
+        "the output file must end in .gguf");
   ThreadPool pool(a.threads > 0 ? a.threads : physical_cores());
   // A bar only for a person watching: not in logs, not when asked to be quiet.
   std::unique_ptr<Progress> bar;

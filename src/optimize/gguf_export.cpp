@@ -111,6 +111,9 @@ GgufExportSummary export_gguf(const std::string& model_dir, const GgufTarget& ta
   std::error_code ec;
   check(fs::is_directory(model_dir, ec), model_dir,
         "expected a Hugging Face model folder (config.json + safetensors)");
+  const fs::path folder = fs::path(out).parent_path();
+  check(folder.empty() || fs::is_directory(folder, ec), out,
+        cat("cannot write: no folder ", folder.string()));
   const ModelConfig c = load_model_config(model_dir);
   check(is_decoder(c.family), c.path,
         cat("model_type \"", c.model_type, "\" cannot be written as GGUF (llama, phi, gemma can)"));
@@ -168,6 +171,12 @@ GgufExportSummary export_gguf(const std::string& model_dir, const GgufTarget& ta
       convert_rows(t, r, r + n, buffer.data(), pool);
       w.write(buffer.data(), buffer.size());
       if (options.share_identical) digest.add(buffer.data(), buffer.size());
+      // Rows read in file order can leave the resident set chunk by chunk (permuted q/k rows
+      // are read across a head, so they go with the tensor below).
+      if (t.source.permuted_heads == 0) {
+        drop_mapped_pages(static_cast<const uint8_t*>(t.view.data) + r * source_row_bytes,
+                          static_cast<uint64_t>(n) * source_row_bytes);
+      }
       done += static_cast<uint64_t>(n) * source_row_bytes;
       if (progress) progress(done, source_bytes, t.source.gguf_name);
     }

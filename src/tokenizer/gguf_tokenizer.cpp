@@ -85,7 +85,8 @@ std::unique_ptr<Tokenizer> make_gguf_tokenizer(const GgufVocab& v, const std::st
     add_bos = v.add_bos.value_or(true);
     add_eos = v.add_eos.value_or(false);
   } else if (v.model == "gpt2") {
-    check(v.pre.empty() || v.pre == "default" || v.pre == "gpt-2", file,
+    // llama.cpp labels phi-2's vocabulary "phi-2"; its tokenizer.json splits with GPT-2's regex.
+    check(v.pre.empty() || v.pre == "default" || v.pre == "gpt-2" || v.pre == "phi-2", file,
           cat("tokenizer.ggml.pre \"", v.pre, "\" is not supported (gpt-2 pre-tokenization only)"));
     for (size_t id = 0; id < n; ++id) vocab.add(v.tokens[id], static_cast<int64_t>(id), file);
     std::vector<BpeMerge> merges;

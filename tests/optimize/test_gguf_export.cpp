@@ -13,6 +13,8 @@
 #include "core/error.h"
 #include "core/json_util.h"
 #include "formats/gguf.h"
+#include "formats/gguf_arch.h"
+#include "formats/gguf_writer.h"
 #include "formats/safetensors.h"
 #include "models/test_decoder_golden.h"
 #include "optimize/gguf_type_choice.h"
@@ -333,6 +335,53 @@ TEST(GgufExportFile, IdenticalTensorsAreStoredOnceWhenAsked) {
             forward_logits(dir.file("plain.gguf"), in, dir.file("b.safetensors")));
 }
 
+// Older phi-2 converters fuse q, k and v into blk.N.attn_qkv: such a file (rewritten from ours)
+// gives the same logits, its q/k/v read as row ranges of the fused tensor.
+TEST(GgufExportFile, Phi2WithFusedQkvLoads) {
+  LOWSPEC_REQUIRE_FIXTURE("hf-tiny/phi/golden.safetensors");
+  const std::string phi = test::fixture("hf-tiny/phi");
+  TempDir dir;
+  quantize(phi, "f32", dir.file("split.gguf"));
+  const GgufFile split = GgufFile::open(dir.file("split.gguf"));
+  GgufWriter w;
+  add_gguf_arch_metadata(w, model_config_from_gguf(split));
+  std::vector<std::pair<std::string, std::vector<const GgufTensorInfo*>>> out;
+  for (const GgufTensorInfo& t : split.tensors()) {
+    const size_t at = t.name.find(".attn_q.");
+    if (t.name.find(".attn_k.") != std::string::npos ||
+        t.name.find(".attn_v.") != std::string::npos)
+      continue;
+    if (at == std::string::npos) {
+      out.push_back({t.name, {&t}});
+      continue;
+    }
+    std::string fused = t.name;
+    fused.replace(at, 8, ".attn_qkv.");
+    std::vector<const GgufTensorInfo*> parts = {&t};
+    for (const char* kv : {".attn_k.", ".attn_v."}) {
+      std::string name = t.name;
+      parts.push_back(split.find_tensor(name.replace(at, 8, kv)));
+      ASSERT_NE(parts.back(), nullptr) << name;
+    }
+    out.push_back({fused, parts});
+  }
+  for (const auto& [name, parts] : out) {
+    std::vector<int64_t> shape = parts[0]->shape;
+    for (size_t i = 1; i < parts.size(); ++i) shape[0] += parts[i]->shape[0];
+    w.add_tensor(name, DType::F32, shape);
+  }
+  w.begin(dir.file("fused.gguf"));
+  for (const auto& [name, parts] : out) {
+    for (const GgufTensorInfo* t : parts) w.write(split.tensor_bytes(*t).data(), t->nbytes);
+  }
+  w.finish();
+  ASSERT_NE(GgufFile::open(dir.file("fused.gguf")).find_tensor("blk.1.attn_qkv.bias"), nullptr);
+  SafetensorsFile golden(phi + "/golden.safetensors");
+  const std::string in = golden_inputs(golden, "single", dir);
+  EXPECT_EQ(forward_logits(dir.file("fused.gguf"), in, dir.file("a.safetensors")),
+            forward_logits(dir.file("split.gguf"), in, dir.file("b.safetensors")));
+}
+
 // One line on stderr, status 2, and neither the file nor its temporary left behind.
 void expect_clean_failure(const std::string& args, const std::string& out) {
   std::string err;
@@ -349,6 +398,8 @@ TEST(GgufExportCli, BadInputFailsInOneLineWithoutAFile) {
   const std::string out = dir.file("m.gguf");
   const std::string llama = test::fixture("hf-tiny/llama");
   expect_clean_failure("quantize " + llama + " --to q3_k --out " + out, out);
+  expect_clean_failure("quantize " + llama + " --to q8_0 --out " + dir.file("m.bin"),
+                       dir.file("m.bin"));
   expect_clean_failure(
       "quantize " + test::fixture("hf-tiny/distilbert-qa") + " --to q8_0 --out " + out, out);
   expect_clean_failure("quantize " + llama + " --to q8_0 --out " + dir.file("no/such/dir/m.gguf"),
