@@ -51,17 +51,6 @@ int64_t argmax(const float* x, int64_t n) {
   return best;
 }
 
-// Bytes of weights a decode step reads: every matrix once, the lm_head included; the embedding
-// table only when it doubles as the lm_head (a look-up reads one row).
-uint64_t decode_weight_bytes(const ModelConfig& c, const HfWeights& w) {
-  uint64_t total = 0;
-  for (const auto* e : w.entries()) {
-    bool embedding = e->name.find("embed_tokens") != std::string::npos;
-    if (!embedding || c.tie_word_embeddings) total += e->nbytes;
-  }
-  return total;
-}
-
 // Decoder speed: prefill `prompt_tokens` random ids, then decode `gen_tokens` greedily, per row
 // of the batch; warm-up runs first, then the timed repetitions.
 Json decoder_speed(const BenchConfig& cfg) {
@@ -111,7 +100,6 @@ Json decoder_speed(const BenchConfig& cfg) {
       if (timed) decode_ms.push_back(ms_since(t1));
     }
   }
-  HfWeights weights(cfg.model.path);
   SampleStats decode = sample_stats(decode_ms);
   SampleStats prefill = sample_stats(prefill_ms);
   // Prefill work per row: every layer matrix on every token, causal attention (QK^T and PV over
@@ -123,7 +111,8 @@ Json decoder_speed(const BenchConfig& cfg) {
       (2.0 * layer_params * static_cast<double>(P) +
        2.0 * static_cast<double>(P * P * c.num_heads * c.head_dim * c.num_layers) +
        2.0 * static_cast<double>(c.vocab_size * c.hidden_size));
-  uint64_t bytes = quant ? decode_matrix_bytes(dec.weights()) : decode_weight_bytes(c, weights);
+  // Every matrix and the lm_head once, as held (the embedding table only when it is the head).
+  const uint64_t bytes = decode_matrix_bytes(dec.weights());
   ProcessMemory mem = process_memory();
   Json r{{"kind", "decoder"},
          {"family", family_name(c.family)},
@@ -137,7 +126,7 @@ Json decoder_speed(const BenchConfig& cfg) {
          {"prefill_gflop", prefill_flops / 1e9},
          {"prefill_gflops",
           prefill.p50 > 0 ? prefill_flops / (prefill.p50 * static_cast<double>(P) * 1e6) : 0.0},
-         {"weight_bytes", weights.file_bytes()},
+         {"weight_bytes", dec.file_bytes()},
          {"decode_bytes_per_token", bytes},
          {"decode_gb_per_s", decode.p50 > 0 ? static_cast<double>(bytes) / (decode.p50 * 1e6) : 0.0},
          {"kv_cache_and_scratch_bytes", state.bytes()},

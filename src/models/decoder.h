@@ -44,6 +44,8 @@ class Decoder {
   const ModelConfig& config() const { return config_; }
   const std::string& path() const { return path_; }
   const DecoderWeights& weights() const { return w_; }
+  // Size of the model's weight file(s) on disk.
+  uint64_t file_bytes() const { return hf_file_ ? hf_file_->file_bytes() : gguf_file_->file_size(); }
 
   // Runs one step; the final-norm output lands in state.hidden() [B*T, H] and state.length
   // grows by T. Token ids outside the vocabulary are an Error.
