@@ -102,6 +102,25 @@ TEST_P(GgufExport, F32FileGivesTheFolderLogitsAndQ8_0KeepsTheTopToken) {
       << GetParam() << ": Q8_0 GGUF agrees with the folder at " << agree << " of " << positions;
 }
 
+// Weights stored as F16 / BF16 written in their own type lose nothing: the folder's logits.
+TEST(GgufExportHalf, F16AndBF16FoldersKeepTheirLogits) {
+  for (const auto& [name, to] : {std::pair{"llama-f16", "f16"}, {"llama-bf16", "bf16"}}) {
+    const std::string rel = std::string("hf-tiny/") + name;
+    LOWSPEC_REQUIRE_FIXTURE(rel + "/golden.safetensors");
+    const std::string model = test::fixture(rel);
+    TempDir dir;
+    quantize(model, to, dir.file("m.gguf"));
+    const GgufFile g = GgufFile::open(dir.file("m.gguf"));
+    EXPECT_EQ(g.find_tensor("blk.0.ffn_up.weight")->ggml_type,
+              std::string(to) == "f16" ? ggml_type::F16 : ggml_type::BF16);
+    SafetensorsFile golden(model + "/golden.safetensors");
+    const std::string in = golden_inputs(golden, "batch2_leftpad", dir);
+    EXPECT_TRUE(test::all_near(forward_logits(dir.file("m.gguf"), in, dir.file("a.safetensors")),
+                               forward_logits(model, in, dir.file("b.safetensors")), 1e-5, 1e-5))
+        << name;
+  }
+}
+
 TEST_P(GgufExport, GenerateFromTheFileMatchesTheFolder) {
   const std::string rel = "hf-tiny/" + GetParam();
   LOWSPEC_REQUIRE_FIXTURE(rel + "/config.json");
