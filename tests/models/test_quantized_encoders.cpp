@@ -59,7 +59,7 @@ TEST_P(QuantizedEncoder, Q8LogitsStayNearTheF32GoldensWithTheSameArgmax) {
   EncoderModel model(tiny_dir(model_name), DType::Q8_0);
   ThreadPool pool(2);
   const int64_t V = model.config().vocab_size;
-  int checked_rows = 0;
+  int checked_rows = 0, disagreements = 0;
   for (const Json& c : description.at("cases")) {
     const std::string name = c.at("name").get<std::string>();
     SCOPED_TRACE(model_name + "/" + name);
@@ -74,7 +74,13 @@ TEST_P(QuantizedEncoder, Q8LogitsStayNearTheF32GoldensWithTheSameArgmax) {
       EXPECT_FALSE(all_near(got, ref, 1e-4, 1e-4, k.mask)) << "the weights were not quantized";
       for (int64_t r = 0; r < rows; ++r) {
         if (!real(k, r)) continue;
-        EXPECT_EQ(argmax(got.data() + r * V, V), argmax(ref.data() + r * V, V)) << "row " << r;
+        // A different top-1 is only allowed on a near-tie: where the reference's own lead
+        // over the quantized model's pick is within the logit tolerance.
+        const int64_t want = argmax(ref.data() + r * V, V), have = argmax(got.data() + r * V, V);
+        const double lead = ref[r * V + want] - ref[r * V + have];
+        if (have != want) ++disagreements;
+        EXPECT_TRUE(have == want || lead < kMlmAbsTol)
+            << "row " << r << ": " << have << " instead of " << want << ", lead " << lead;
         ++checked_rows;
       }
     } else {
@@ -97,6 +103,7 @@ TEST_P(QuantizedEncoder, Q8LogitsStayNearTheF32GoldensWithTheSameArgmax) {
     }
   }
   EXPECT_GE(checked_rows, 2);
+  EXPECT_LE(disagreements * 10, checked_rows) << "top-1 agreement below 0.9";
 }
 
 INSTANTIATE_TEST_SUITE_P(HfTiny, QuantizedEncoder,
