@@ -128,8 +128,10 @@ CommandRegistrar reg{{"bench",
                                        "names (default: the five families at real shapes with "
                                        "synthetic weights)");
                         app.add_option("--quant", a->formats,
-                                       "Weight formats, comma-separated: file,f32,f16,bf16,q8_0,q4_0 "
-                                       "(default: bf16 for decoders, f32 for encoders)");
+                                       "Weight formats, comma-separated: file,f32,f16,bf16,q8_0,q4_0,q4_k,q4_k_m,q6_k "
+                                       "(default: bf16 for decoders, f32 for encoders; built-in "
+                                       "decoders in a block format run from a GGUF file written by "
+                                       "lowspec quantize, other models quantize at load)");
                         app.add_option("--threads", a->threads,
                                        "Thread counts, comma-separated (default: 1 and the physical cores)");
                         app.add_option("--batch", a->batch, "Batch sizes, comma-separated")->capture_default_str();

@@ -139,7 +139,7 @@ CommandRegistrar reg{
      [](CLI::App& app) -> std::function<int()> {
        auto a = std::make_shared<CompareArgs>();
        app.add_option("--model", a->model, "Hugging Face model folder")->required();
-       app.add_option("--quant", a->quant, "weight format to compare: q8_0, q4_0 (none: itself)")
+       app.add_option("--quant", a->quant, "weight format to compare: q8_0, q4_0, q4_k, q5_k, q6_k (none: itself)")
            ->required();
        app.add_option("--text", a->text_file, "UTF-8 text file (needs the model's tokenizer)");
        app.add_option("--ids", a->ids_file, "file of token ids separated by commas or whitespace");

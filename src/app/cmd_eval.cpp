@@ -82,7 +82,7 @@ CommandRegistrar reg{{"eval", "Evaluate a model's quality on a dataset: qa (SQuA
                             ->required();
                         app.add_option("--limit", a->limit, "examples to sample from the dataset (0: all)");
                         app.add_option("--seed", a->seed, "seed choosing the sampled examples");
-                        app.add_option("--quant", a->quant, "weight format: file (as stored), or q8_0 / q4_0 quantized at load")
+                        app.add_option("--quant", a->quant, "weight format: file (as stored), or q8_0 / q4_0 / q4_k / q5_k / q6_k quantized at load")
                             ->capture_default_str();
                         app.add_option("--threads", a->threads, "threads (default: physical cores)")->check(CLI::Range(1, 4096));
                         app.add_option("--max-new-tokens", a->max_new_tokens,

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "app/command.h"
+#include "app/quant_option.h"
 #include "optimize/weight_quant.h"
 #include "core/json_util.h"
 #include "tasks/fill_mask.h"
@@ -16,7 +17,7 @@ namespace {
 struct FillMaskArgs {
   std::string model, tokenizer, text;
   int64_t top_k = 5;
-  std::string quant;  // --quant: "", q8_0 or q4_0
+  std::string quant;  // --quant: "" or a block format
   int threads = 0;
   bool json = false;
 };
@@ -56,8 +57,7 @@ CommandRegistrar reg{{"fill-mask", "Predict the tokens behind [MASK] with a mask
                         app.add_option("--tokenizer", args->tokenizer, "tokenizer file or folder (default: the model folder)");
                         app.add_option("--top-k", args->top_k, "candidates per mask (default 5)")
                             ->check(CLI::Range(int64_t{1}, int64_t{1000}));
-                        app.add_option("--quant", args->quant, "quantize the matrices at load: q8_0 or q4_0")
-                            ->check(CLI::IsMember({"q8_0", "q4_0"}, CLI::ignore_case));
+                        add_quant_option(app, args->quant);
                         app.add_option("--threads", args->threads, "threads (default: physical cores)")
                             ->check(CLI::Range(1, 4096));
                         app.add_flag("--json", args->json, "print [{\"score\",\"token\",\"token_str\",\"sequence\"}, ...] per mask");

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "app/command.h"
+#include "app/quant_option.h"
 #include "core/error.h"
 #include "formats/safetensors.h"
 #include "models/forward.h"
@@ -15,7 +16,7 @@ namespace {
 
 struct ForwardArgs {
   std::string model, inputs, out;
-  std::string quant;  // --quant: "", q8_0 or q4_0
+  std::string quant;  // --quant: "" or a block format
   int threads = 0;
 };
 
@@ -81,8 +82,7 @@ CommandRegistrar reg{{"forward", "Run one forward pass: inputs and outputs as sa
                         app.add_option("--out", args->out, "safetensors file to write (F32 logits, ...)")->required();
                         app.add_option("--threads", args->threads, "threads (default: physical cores)")
                             ->check(CLI::Range(1, 4096));
-                        app.add_option("--quant", args->quant, "quantize the matrices at load: q8_0 or q4_0")
-                            ->check(CLI::IsMember({"q8_0", "q4_0"}, CLI::ignore_case));
+                        add_quant_option(app, args->quant);
                         return [args] { return run(*args); };
                       }}};
 

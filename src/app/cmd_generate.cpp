@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app/command.h"
+#include "app/quant_option.h"
 #include "core/error.h"
 #include "core/json_util.h"
 #include "core/process_memory.h"
@@ -22,7 +23,7 @@ namespace {
 
 struct GenerateArgs {
   std::string model, prompt, prompt_ids;
-  std::string quant;  // --quant: "", q8_0 or q4_0
+  std::string quant;  // --quant: "" or a block format
   std::vector<std::string> stop;
   int64_t max_new_tokens = 0;  // 0: generation_config.json's, else 64 (within the context)
   std::optional<double> temperature, top_p, min_p, repetition_penalty;
@@ -158,8 +159,7 @@ CommandRegistrar reg{{"generate", "Generate tokens from a prompt with a causal L
                         app.add_option("--stop", a->stop, "stop when the text contains this (repeatable; needs the tokenizer)");
                         app.add_option("--seed", a->seed, "random seed for sampling");
                         app.add_option("--threads", a->threads, "threads (default: physical cores)")->check(CLI::Range(1, 4096));
-                        app.add_option("--quant", a->quant, "quantize the matrices at load: q8_0 or q4_0")
-                            ->check(CLI::IsMember({"q8_0", "q4_0"}, CLI::ignore_case));
+                        add_quant_option(app, a->quant);
                         app.add_flag("--json", a->json, "print {ids, text, prefill_ms_per_token, decode_ms_per_token, ...}");
                         return [a] { return run(*a); };
                       }}};

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "app/command.h"
+#include "app/quant_option.h"
 #include "core/error.h"
 #include "core/json_util.h"
 #include "core/mapped_file.h"
@@ -22,7 +23,7 @@ namespace {
 
 struct PerplexityArgs {
   std::string model, text_file, ids_file;
-  std::string quant;  // --quant: "", q8_0 or q4_0
+  std::string quant;  // --quant: "" or a block format
   int64_t ctx = 0;     // 0: min(max_position_embeddings, 1024)
   int64_t stride = 0;  // 0: ctx / 2
   int threads = 0;
@@ -103,8 +104,7 @@ CommandRegistrar reg{{"perplexity", "Sliding-window perplexity of a causal LM (t
                         app.add_option("--stride", a->stride, "window step (default: ctx / 2)")
                             ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
                         app.add_option("--threads", a->threads, "threads (default: physical cores)")->check(CLI::Range(1, 4096));
-                        app.add_option("--quant", a->quant, "quantize the matrices at load: q8_0 or q4_0")
-                            ->check(CLI::IsMember({"q8_0", "q4_0"}, CLI::ignore_case));
+                        add_quant_option(app, a->quant);
                         app.add_flag("--json", a->json, "print {perplexity, mean_nll, tokens_scored, windows, perplexity_hf_docs}");
                         return [a] { return run(*a); };
                       }}};

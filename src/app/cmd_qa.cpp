@@ -7,6 +7,7 @@
 #include <string>
 
 #include "app/command.h"
+#include "app/quant_option.h"
 #include "optimize/weight_quant.h"
 #include "core/error.h"
 #include "core/json_util.h"
@@ -19,7 +20,7 @@ namespace {
 struct QaArgs {
   std::string model, tokenizer, question, context, context_file;
   int64_t top_k = 1;
-  std::string quant;  // --quant: "", q8_0 or q4_0
+  std::string quant;  // --quant: "" or a block format
   int threads = 0;
   bool json = false;
 };
@@ -70,8 +71,7 @@ CommandRegistrar reg{{"qa", "Answer a question from a context with an encoder QA
                         app.add_option("--tokenizer", args->tokenizer, "tokenizer file or folder (default: the model folder)");
                         app.add_option("--top-k", args->top_k, "answers to return (default 1)")
                             ->check(CLI::Range(int64_t{1}, int64_t{1000}));
-                        app.add_option("--quant", args->quant, "quantize the matrices at load: q8_0 or q4_0")
-                            ->check(CLI::IsMember({"q8_0", "q4_0"}, CLI::ignore_case));
+                        add_quant_option(app, args->quant);
                         app.add_option("--threads", args->threads, "threads (default: physical cores)")
                             ->check(CLI::Range(1, 4096));
                         app.add_flag("--json", args->json, "print {\"score\",\"start\",\"end\",\"answer\"} (a list with --top-k > 1)");

@@ -55,8 +55,35 @@ std::string synthetic_dtype(const std::string& format) {
   return format == "f32" || format == "f16" || format == "bf16" ? format : "bf16";
 }
 
+bool is_block_format(const std::string& format) {
+  return format != "file" && synthetic_dtype(format) != format;
+}
+
+bool is_synthetic_decoder(const BenchModel& model) {
+  const Json config = Json::parse(model.config, nullptr, false);
+  const std::string type = config.is_object() ? config.value("model_type", "") : "";
+  return type == "llama" || type == "phi" || type == "gemma";
+}
+
+// Quantized decoders run from a GGUF file that `lowspec quantize` wrote from the BF16 synthetic
+// folder, memory-mapped as a user's downloaded file would be (no copy made at load).
+std::string ensure_quantized_gguf(const BenchModel& model, const std::string& bf16_dir,
+                                  const std::string& format) {
+  const fs::path file = fs::path(cache_dir()) / "synth" / (model.name + "-" + format + ".gguf");
+  if (fs::exists(file)) return file.string();
+  std::fprintf(stderr, "writing %s ...\n", file.c_str());
+  const fs::path partial = file.string() + ".partial.gguf";
+  ChildResult r = run_child({self_executable(), "quantize", bf16_dir, "--to", format, "--out",
+                             partial.string(), "--quiet"});
+  if (r.exit_status != 0)
+    throw Error(model.name, "quantizing the synthetic model failed: " + last_line(r.err));
+  fs::rename(partial, file);
+  return file.string();
+}
+
 Json probe(int threads) {
-  ChildResult r = run_child({self_executable(), "bench-worker", "--probe", std::to_string(threads)}, 120);
+  ChildResult r =
+      run_child({self_executable(), "bench-worker", "--probe", std::to_string(threads)}, 120);
   return r.exit_status == 0 ? last_json_line(r.out) : Json();
 }
 
@@ -64,8 +91,10 @@ Json probe(int threads) {
 // bandwidth, prefill and encoders against the FP32 FMA peak.
 void add_ratios(Json& result, const Json& before, const Json& after) {
   const double bw = (before.value("read_gb_per_s", 0.0) + after.value("read_gb_per_s", 0.0)) / 2;
-  const double peak = (before.value("fma_peak_gflops", 0.0) + after.value("fma_peak_gflops", 0.0)) / 2;
-  result["probe"] = {{"before", before}, {"after", after}, {"read_gb_per_s", bw}, {"fma_peak_gflops", peak}};
+  const double peak =
+      (before.value("fma_peak_gflops", 0.0) + after.value("fma_peak_gflops", 0.0)) / 2;
+  result["probe"] = {
+      {"before", before}, {"after", after}, {"read_gb_per_s", bw}, {"fma_peak_gflops", peak}};
   if (bw > 0 && result.contains("decode_gb_per_s"))
     result["decode_bandwidth_fraction"] = result["decode_gb_per_s"].get<double>() / bw;
   if (peak > 0 && result.contains("prefill_gflops"))
@@ -105,8 +134,10 @@ StudySummary run_study(std::vector<BenchConfig> configs, ResultsStore& store,
   StudySummary summary;
   std::vector<BenchConfig*> todo;
   for (auto& c : configs) {
-    if (store.has_run(c.key())) ++summary.skipped;
-    else todo.push_back(&c);
+    if (store.has_run(c.key()))
+      ++summary.skipped;
+    else
+      todo.push_back(&c);
   }
   if (summary.skipped > 0)
     std::fprintf(stderr, "%d of %zu configurations already in the results database: skipped\n",
@@ -114,12 +145,15 @@ StudySummary run_study(std::vector<BenchConfig> configs, ResultsStore& store,
   Progress progress("bench", todo.size());
   for (size_t i = 0; i < todo.size(); ++i) {
     BenchConfig& c = *todo[i];
-    std::string what = cat(c.model.name, " ", c.task, " ", c.weight_format, " t", c.threads, " b",
-                           c.batch);
+    std::string what =
+        cat(c.model.name, " ", c.task, " ", c.weight_format, " t", c.threads, " b", c.batch);
     progress.update(i, what);
     try {
-      if (c.model.synthetic && c.model.path.empty())
+      if (c.model.synthetic && c.model.path.empty()) {
         c.model.path = ensure_synthetic_model(c.model, synthetic_dtype(c.weight_format));
+        if (is_block_format(c.weight_format) && is_synthetic_decoder(c.model))
+          c.model.path = ensure_quantized_gguf(c.model, c.model.path, c.weight_format);
+      }
     } catch (const Error& e) {
       std::fprintf(stderr, "\n%s: %s\n", what.c_str(), e.what());
       ++summary.failed;
@@ -138,7 +172,8 @@ StudySummary run_study(std::vector<BenchConfig> configs, ResultsStore& store,
       ++summary.failed;
       continue;
     }
-    if (probe_before.is_object() && probe_after.is_object()) add_ratios(result, probe_before, probe_after);
+    if (probe_before.is_object() && probe_after.is_object())
+      add_ratios(result, probe_before, probe_after);
     result["config"] = c.to_json();
     result["peak_rss_bytes"] = r.peak_rss_bytes;  // the whole child, load included
     result["wall_ms"] = r.wall_ms;
@@ -148,7 +183,8 @@ StudySummary run_study(std::vector<BenchConfig> configs, ResultsStore& store,
     ++summary.ran;
     if (options.verbose) std::fprintf(stderr, "\n%s\n", result.dump().c_str());
   }
-  progress.finish(cat(summary.ran, " ran, ", summary.skipped, " skipped, ", summary.failed, " failed"));
+  progress.finish(
+      cat(summary.ran, " ran, ", summary.skipped, " skipped, ", summary.failed, " failed"));
   return summary;
 }
 

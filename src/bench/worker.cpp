@@ -4,18 +4,19 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <random>
 
 #include "bench/stats.h"
 #include "core/cpu_features.h"
-#include "core/version.h"
 #include "core/error.h"
 #include "core/process_memory.h"
 #include "core/thread_pool.h"
+#include "core/version.h"
+#include "kernels/machine_probe.h"
 #include "models/decoder.h"
 #include "models/encoder.h"
 #include "optimize/weight_quant.h"
-#include "kernels/machine_probe.h"
 #include "tasks/eval_scoring.h"
 #include "tasks/eval_task.h"
 
@@ -51,15 +52,21 @@ int64_t argmax(const float* x, int64_t n) {
   return best;
 }
 
+// The weight format of a run: the file as stored ("file", or a float dtype the synthetic model
+// was written in), a .gguf file already in its format, or a block format applied at load.
+std::optional<DType> load_time_quant(const BenchConfig& cfg, const char* what) {
+  const std::string& f = cfg.weight_format;
+  if (f == "file" || f == "f32" || f == "f16" || f == "bf16") return std::nullopt;
+  if (std::filesystem::path(cfg.model.path).extension() == ".gguf") return std::nullopt;
+  const std::optional<DType> quant = parse_weight_quant(f);
+  if (!quant) throw Error(cat("weight format ", f, " is not available for ", what));
+  return quant;
+}
+
 // Decoder speed: prefill `prompt_tokens` random ids, then decode `gen_tokens` greedily, per row
 // of the batch; warm-up runs first, then the timed repetitions.
 Json decoder_speed(const BenchConfig& cfg) {
-  std::optional<DType> quant;  // q8_0 / q4_0: matrices quantized at load
-  if (cfg.weight_format == "q8_0" || cfg.weight_format == "q4_0")
-    quant = parse_weight_quant(cfg.weight_format);
-  else if (cfg.weight_format != "file" && cfg.weight_format != "f32" && cfg.weight_format != "f16" &&
-           cfg.weight_format != "bf16")
-    throw Error(cat("weight format ", cfg.weight_format, " is not available yet for decoders"));
+  const std::optional<DType> quant = load_time_quant(cfg, "decoders");
   auto t_load = Clock::now();
   Decoder dec(cfg.model.path, quant);
   const ModelConfig& c = dec.config();
@@ -114,25 +121,28 @@ Json decoder_speed(const BenchConfig& cfg) {
   // Every matrix and the lm_head once, as held (the embedding table only when it is the head).
   const uint64_t bytes = decode_matrix_bytes(dec.weights());
   ProcessMemory mem = process_memory();
-  Json r{{"kind", "decoder"},
-         {"family", family_name(c.family)},
-         {"parameters", count_parameters(c)},
-         {"load_ms", load_ms},
-         {"ttft_ms", ttft_ms},
-         {"prefill_ms_per_token", prefill.to_json()},
-         {"decode_ms_per_token", decode.to_json()},
-         {"decode_tokens_per_s", decode.mean > 0 ? 1000.0 * static_cast<double>(B) / decode.mean : 0.0},
-         {"prefill_tokens_per_s", prefill.mean > 0 ? 1000.0 * static_cast<double>(B) / prefill.mean : 0.0},
-         {"prefill_gflop", prefill_flops / 1e9},
-         {"prefill_gflops",
-          prefill.p50 > 0 ? prefill_flops / (prefill.p50 * static_cast<double>(P) * 1e6) : 0.0},
-         {"weight_bytes", dec.file_bytes()},
-         {"decode_bytes_per_token", bytes},
-         {"decode_gb_per_s", decode.p50 > 0 ? static_cast<double>(bytes) / (decode.p50 * 1e6) : 0.0},
-         {"kv_cache_and_scratch_bytes", state.bytes()},
-         {"rss_file_bytes", mem.rss_file_bytes},
-         {"rss_anon_bytes", mem.rss_anon_bytes},
-         {"self_peak_rss_bytes", mem.peak_rss_bytes}};
+  Json r{
+      {"kind", "decoder"},
+      {"family", family_name(c.family)},
+      {"parameters", count_parameters(c)},
+      {"load_ms", load_ms},
+      {"ttft_ms", ttft_ms},
+      {"prefill_ms_per_token", prefill.to_json()},
+      {"decode_ms_per_token", decode.to_json()},
+      {"decode_tokens_per_s",
+       decode.mean > 0 ? 1000.0 * static_cast<double>(B) / decode.mean : 0.0},
+      {"prefill_tokens_per_s",
+       prefill.mean > 0 ? 1000.0 * static_cast<double>(B) / prefill.mean : 0.0},
+      {"prefill_gflop", prefill_flops / 1e9},
+      {"prefill_gflops",
+       prefill.p50 > 0 ? prefill_flops / (prefill.p50 * static_cast<double>(P) * 1e6) : 0.0},
+      {"weight_bytes", dec.file_bytes()},
+      {"decode_bytes_per_token", bytes},
+      {"decode_gb_per_s", decode.p50 > 0 ? static_cast<double>(bytes) / (decode.p50 * 1e6) : 0.0},
+      {"kv_cache_and_scratch_bytes", state.bytes()},
+      {"rss_file_bytes", mem.rss_file_bytes},
+      {"rss_anon_bytes", mem.rss_anon_bytes},
+      {"self_peak_rss_bytes", mem.peak_rss_bytes}};
   return r;
 }
 
@@ -140,8 +150,9 @@ Json decoder_speed(const BenchConfig& cfg) {
 // (the parameters outside the embedding tables), plus attention's QK^T and PV.
 double encoder_forward_flops(const ModelConfig& c, int64_t batch, int64_t seq) {
   const double tokens = static_cast<double>(batch * seq);
-  int64_t tables = c.vocab_size * (c.family == Family::MobileBert ? c.embedding_size : c.hidden_size) +
-                   c.max_position_embeddings * c.hidden_size + c.type_vocab_size * c.hidden_size;
+  int64_t tables =
+      c.vocab_size * (c.family == Family::MobileBert ? c.embedding_size : c.hidden_size) +
+      c.max_position_embeddings * c.hidden_size + c.type_vocab_size * c.hidden_size;
   double matrices = static_cast<double>(count_parameters(c) - tables);
   int64_t attn_width = c.family == Family::MobileBert ? c.true_hidden_size : c.hidden_size;
   double attention = 4.0 * static_cast<double>(batch) * static_cast<double>(seq * seq) *
@@ -151,11 +162,7 @@ double encoder_forward_flops(const ModelConfig& c, int64_t batch, int64_t seq) {
 
 // Encoder speed: forward + head over a batch of `prompt_tokens`-long sequences of random ids.
 Json encoder_speed(const BenchConfig& cfg) {
-  std::optional<DType> quant;  // q8_0 / q4_0: Linear weights quantized at load
-  if (cfg.weight_format == "q8_0" || cfg.weight_format == "q4_0")
-    quant = parse_weight_quant(cfg.weight_format);
-  else if (cfg.weight_format != "file" && cfg.weight_format != "f32")
-    throw Error(cat("weight format ", cfg.weight_format, " is not available yet for encoders"));
+  const std::optional<DType> quant = load_time_quant(cfg, "encoders");
   auto t_load = Clock::now();
   EncoderModel model(cfg.model.path, quant);
   const ModelConfig& c = model.config();
@@ -176,8 +183,10 @@ Json encoder_speed(const BenchConfig& cfg) {
   for (int rep = 0; rep < cfg.warmup + cfg.repetitions; ++rep) {
     auto t0 = Clock::now();
     const float* hidden = model.encode(batch, pool);
-    if (c.head == Head::QuestionAnswering) model.qa_logits(hidden, B * S, start.data(), end.data(), pool);
-    if (c.head == Head::MaskedLM) model.mlm_logits(hidden, S, mlm.data(), pool);  // one row's tokens
+    if (c.head == Head::QuestionAnswering)
+      model.qa_logits(hidden, B * S, start.data(), end.data(), pool);
+    if (c.head == Head::MaskedLM)
+      model.mlm_logits(hidden, S, mlm.data(), pool);  // one row's tokens
     if (rep >= cfg.warmup) latency.push_back(ms_since(t0));
   }
   SampleStats lat = sample_stats(latency);
@@ -203,13 +212,9 @@ Json encoder_speed(const BenchConfig& cfg) {
 // way, but they say nothing about a model: their quality carries "meaningful": false. `quality`
 // holds one number per figure (ROUGE F-measures, BLEU score), `figures` the full set.
 Json quality(const BenchConfig& cfg) {
-  std::optional<DType> quant;  // q8_0 / q4_0: matrices quantized at load
-  if (cfg.weight_format == "q8_0" || cfg.weight_format == "q4_0")
-    quant = parse_weight_quant(cfg.weight_format);
-  else if (cfg.weight_format != "file" && cfg.weight_format != "f32" &&
-           cfg.weight_format != "f16" && cfg.weight_format != "bf16")
-    throw Error(cat("weight format ", cfg.weight_format, " is not available yet for quality tasks"));
-  if (cfg.data.empty()) throw Error(cat("bench spec: task \"", cfg.task, "\" needs a dataset file (data)"));
+  const std::optional<DType> quant = load_time_quant(cfg, "quality tasks");
+  if (cfg.data.empty())
+    throw Error(cat("bench spec: task \"", cfg.task, "\" needs a dataset file (data)"));
   EvalOptions options;
   options.model = cfg.model.path;
   options.task = parse_eval_task(cfg.task);
