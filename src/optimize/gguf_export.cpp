@@ -1,6 +1,7 @@
 #include "optimize/gguf_export.h"
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <utility>
@@ -35,10 +36,14 @@ struct PlannedTensor {
 class Digest {
  public:
   void add(const uint8_t* p, size_t n) {
-    for (size_t i = 0; i < n; ++i) {
-      word_ |= static_cast<uint64_t>(p[i]) << (8 * (count_++ % 8));
-      if (count_ % 8 == 0) mix();
+    size_t i = 0;
+    for (; i < n && count_ % 8 != 0; ++i) add_byte(p[i]);
+    for (; i + 8 <= n; i += 8) {
+      std::memcpy(&word_, p + i, 8);  // little-endian: the same word add_byte builds
+      count_ += 8;
+      mix();
     }
+    for (; i < n; ++i) add_byte(p[i]);
   }
   std::pair<uint64_t, uint64_t> value() {
     if (count_ % 8 != 0) mix();
@@ -46,6 +51,10 @@ class Digest {
   }
 
  private:
+  void add_byte(uint8_t b) {
+    word_ |= static_cast<uint64_t>(b) << (8 * (count_++ % 8));
+    if (count_ % 8 == 0) mix();
+  }
   void mix() {
     a_ = (a_ ^ word_) * 0x100000001b3ull;
     a_ ^= a_ >> 29;
@@ -72,8 +81,8 @@ class TempFile {
   bool committed_ = false;
 };
 
-// Source value j of the tensor's row `row` (cols values) as the GGUF file stores it: rows (or,
-// for 1-D tensors, elements) of llama q/k heads interleaved, Gemma gains as 1 + w.
+// Rows [row0, row1) of a tensor in its GGUF type at `out`, as the file stores them: rows (for
+// 1-D tensors, elements) of llama q/k heads as interleaved rotary pairs, Gemma gains as 1 + w.
 void convert_rows(const PlannedTensor& t, int64_t row0, int64_t row1, uint8_t* out,
                   ThreadPool& pool) {
   const GgufTensorSource& s = t.source;
@@ -144,7 +153,9 @@ GgufExportSummary export_gguf(const std::string& model_dir, const GgufTarget& ta
 
   GgufWriter w;
   add_gguf_arch_metadata(w, c);
-  w.add_string("general.name", fs::path(model_dir).lexically_normal().filename().string());
+  fs::path name = fs::absolute(model_dir).lexically_normal();
+  if (name.filename().empty()) name = name.parent_path();  // "model/"
+  w.add_string("general.name", name.filename().string());
   w.add_u32("general.file_type", target.file_type);
   if (dtype_is_quantized(target.base))
     w.add_u32("general.quantization_version", kQuantizationVersion);
