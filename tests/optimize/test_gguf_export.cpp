@@ -434,4 +434,19 @@ TEST(GgufExportCli, BadInputFailsInOneLineWithoutAFile) {
   expect_clean_failure("quantize " + bad + " --to q8_0 --out " + out, out);
 }
 
+TEST(GgufDecoderLoad, FilesWithoutAModelFailInOneLine) {
+  LOWSPEC_REQUIRE_FIXTURE("tokenizers/gguf/ggml-vocab-gpt-2.gguf");
+  const std::pair<const char*, const char*> cases[] = {
+      {"ggml-vocab-gpt-2.gguf", "general.architecture \"gpt2\" is not supported"},
+      {"ggml-vocab-llama-spm.gguf", "missing tensor \"token_embd.weight\""}};
+  for (const auto& [file, message] : cases) {
+    const std::string path = test::fixture(std::string("tokenizers/gguf/") + file);
+    std::string err;
+    EXPECT_EQ(test::run_lowspec("generate --model " + path + " --prompt-ids 1,2", nullptr, &err),
+              2);
+    EXPECT_NE(err.find(path + ": " + message), std::string::npos) << err;
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  }
+}
+
 }  // namespace
