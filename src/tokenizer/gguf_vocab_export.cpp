@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <map>
 
+#include <sentencepiece_processor.h>
+
 #include "core/error.h"
 #include "core/json_util.h"
 #include "tokenizer/tokenizer_config.h"
@@ -43,13 +45,69 @@ bool template_adds(const Json& post, bool front) {
   return (front ? single.front() : single.back()).contains("SpecialToken");
 }
 
-}  // namespace
+// Special ids named by tokenizer_config.json, else `own` (the tokenizer file's), else the model
+// config's; bos/eos flags from tokenizer_config.json, else the given defaults.
+void set_special_ids(GgufVocab& v, const std::string& dir,
+                     const std::map<std::string, int32_t>& ids, const SpecialIds& own,
+                     const SpecialIds& fallback, bool add_bos, bool add_eos) {
+  const TokenizerConfig config = read_tokenizer_config(dir);
+  const auto n = static_cast<int64_t>(v.tokens.size());
+  auto in_vocab = [&](std::optional<int32_t> id) {
+    return id && *id >= 0 && *id < n ? id : std::nullopt;
+  };
+  auto pick = [&](const std::optional<std::string>& name, std::optional<int32_t> mine,
+                  std::optional<int32_t> model) {
+    if (auto id = id_of(name, ids)) return id;
+    if (auto id = in_vocab(mine)) return id;
+    return in_vocab(model);
+  };
+  v.bos = pick(config.bos_token, own.bos, fallback.bos);
+  v.eos = pick(config.eos_token, own.eos, fallback.eos);
+  v.pad = pick(config.pad_token, own.pad, fallback.pad);
+  v.add_bos = config.add_bos_token.value_or(add_bos);
+  v.add_eos = config.add_eos_token.value_or(add_eos);
+}
 
-std::optional<GgufVocab> gguf_vocab_from_folder(const std::string& dir, const SpecialIds& fallback,
-                                                int64_t model_vocab_size) {
-  const std::string file = (std::filesystem::path(dir) / "tokenizer.json").string();
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(file, ec)) return std::nullopt;
+// tokenizer.model: the pieces, scores and types as llama.cpp's converter writes them (unused ids
+// up to the embedding rows padded like the tokenizer.json path).
+GgufVocab vocab_from_sentencepiece(const std::string& file, const std::string& dir,
+                                   const SpecialIds& fallback, int64_t model_vocab_size) {
+  sentencepiece::SentencePieceProcessor sp;
+  check(sp.Load(file).ok(), file, "not a readable SentencePiece model");
+  GgufVocab v;
+  v.model = "llama";
+  std::map<std::string, int32_t> ids;
+  const int pieces = sp.GetPieceSize();
+  const int64_t n = std::max<int64_t>(pieces, model_vocab_size);
+  for (int64_t id = 0; id < n; ++id) {
+    if (id >= pieces) {
+      v.tokens.push_back(cat("[PAD", id, "]"));
+      v.scores.push_back(kNeverMerged);
+      v.token_type.push_back(kUnused);
+      continue;
+    }
+    const int i = static_cast<int>(id);
+    v.tokens.push_back(sp.IdToPiece(i));
+    v.scores.push_back(sp.GetScore(i));
+    v.token_type.push_back(sp.IsUnknown(i)   ? kUnknown
+                           : sp.IsControl(i) ? kControl
+                           : sp.IsUnused(i)  ? kUnused
+                           : sp.IsByte(i)    ? kByte
+                                             : kNormal);
+    ids.emplace(v.tokens.back(), i);
+  }
+  auto id = [](int x) { return x >= 0 ? std::optional<int32_t>(x) : std::nullopt; };
+  v.unk = id(sp.unk_id());
+  // add_dummy_prefix shows in how a bare word comes out.
+  const std::vector<std::string> a = sp.EncodeAsPieces("a");
+  v.add_space_prefix = !a.empty() && a[0].rfind("\u2581", 0) == 0;
+  set_special_ids(v, dir, ids, {id(sp.bos_id()), id(sp.eos_id()), id(sp.pad_id())}, fallback, true,
+                  false);
+  return v;
+}
+
+GgufVocab vocab_from_tokenizer_json(const std::string& file, const std::string& dir,
+                                    const SpecialIds& fallback, int64_t model_vocab_size) {
   const Json j = load_json_file(file);
   check(j.is_object() && j.contains("model") && j["model"].is_object(), file,
         "missing \"model\" object");
@@ -127,20 +185,24 @@ std::optional<GgufVocab> gguf_vocab_from_folder(const std::string& dir, const Sp
     v.pre = "gpt-2";
   }
 
-  const TokenizerConfig config = read_tokenizer_config(dir);
-  v.bos = id_of(config.bos_token, ids);
-  v.eos = id_of(config.eos_token, ids);
-  v.pad = id_of(config.pad_token, ids);
-  auto in_vocab = [&](std::optional<int32_t> id) {
-    return id && *id >= 0 && *id < n ? id : std::nullopt;
-  };
-  if (!v.bos) v.bos = in_vocab(fallback.bos);
-  if (!v.eos) v.eos = in_vocab(fallback.eos);
-  if (!v.pad) v.pad = in_vocab(fallback.pad);
   const Json post = j.value("post_processor", Json());
-  v.add_bos = config.add_bos_token.value_or(template_adds(post, true));
-  v.add_eos = config.add_eos_token.value_or(template_adds(post, false));
+  set_special_ids(v, dir, ids, {}, fallback, template_adds(post, true), template_adds(post, false));
   return v;
+}
+
+}  // namespace
+
+std::optional<GgufVocab> gguf_vocab_from_folder(const std::string& dir, const SpecialIds& fallback,
+                                                int64_t model_vocab_size) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const std::string json = (fs::path(dir) / "tokenizer.json").string();
+  if (fs::is_regular_file(json, ec))
+    return vocab_from_tokenizer_json(json, dir, fallback, model_vocab_size);
+  const std::string spm = (fs::path(dir) / "tokenizer.model").string();
+  if (fs::is_regular_file(spm, ec))
+    return vocab_from_sentencepiece(spm, dir, fallback, model_vocab_size);
+  return std::nullopt;
 }
 
 void add_gguf_vocab(GgufWriter& w, const GgufVocab& v) {

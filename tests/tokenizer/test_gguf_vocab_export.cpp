@@ -3,6 +3,8 @@
 // "llama", scores from the merge order) and phi-2 (model "gpt2", merges, added whitespace tokens).
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "core/json_util.h"
 #include "formats/gguf.h"
 #include "formats/gguf_writer.h"
@@ -32,9 +34,17 @@ std::unique_ptr<Tokenizer> through_gguf(const std::string& dir, const test::Temp
 }
 
 // `pre`: a tokenizer.ggml.pre to write instead of ours ("" keeps it).
-void expect_same_ids(const std::string& model, const std::string& pre = "") {
-  const std::string dir = fixture("tokenizers/hf/" + model);
+// `files`: the tokenizer files of the folder to use (all of it when empty).
+void expect_same_ids(const std::string& model, const std::string& pre = "",
+                     const std::vector<std::string>& files = {}) {
   test::TempDir tmp;
+  std::string dir = fixture("tokenizers/hf/" + model);
+  if (!files.empty()) {
+    std::filesystem::create_directory(tmp.file("folder"));
+    for (const std::string& f : files)
+      std::filesystem::create_symlink(dir + "/" + f, tmp.file("folder/" + f));
+    dir = tmp.file("folder");
+  }
   GgufVocab vocab;
   const auto gguf = through_gguf(dir, tmp, &vocab, pre);
   ASSERT_NE(gguf, nullptr);
@@ -53,6 +63,11 @@ void expect_same_ids(const std::string& model, const std::string& pre = "") {
 TEST(GgufVocabExport, TinyLlamaEncodesLikeTokenizerJson) {
   LOWSPEC_REQUIRE_FIXTURE("tokenizers/golden/tinyllama-1.1b-chat-v1.0.json");
   expect_same_ids("tinyllama-1.1b-chat-v1.0");
+}
+
+TEST(GgufVocabExport, TinyLlamaSentencePieceModelEncodesLikeTokenizerJson) {
+  LOWSPEC_REQUIRE_FIXTURE("tokenizers/hf/tinyllama-1.1b-chat-v1.0/tokenizer.model");
+  expect_same_ids("tinyllama-1.1b-chat-v1.0", "", {"tokenizer.model", "tokenizer_config.json"});
 }
 
 TEST(GgufVocabExport, Phi2EncodesLikeTokenizerJson) {
