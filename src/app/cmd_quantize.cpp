@@ -44,7 +44,8 @@ void print_summary(const GgufExportSummary& s, const QuantizeArgs& a, double sec
                  for (const auto& [type, t] : s.by_type) n += t.tensors;
                  return n;
                }()),
-               s.tokenizer ? ", tokenizer" : ", no tokenizer (the folder has no tokenizer.json)",
+               s.tokenizer ? ", tokenizer"
+                           : ", no tokenizer (the folder has no tokenizer.json or tokenizer.model)",
                s.tied_head ? ", tied head (output.weight omitted)" : "");
   for (const auto& [type, t] : s.by_type) {
     std::fprintf(stderr, "  %-5s %4lld tensors %12lld weights %10.1f MiB %6.2f bits/weight\n",

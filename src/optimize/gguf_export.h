@@ -27,7 +27,7 @@ struct GgufExportSummary {
   std::vector<std::string> fallbacks;  // "blk.0.ffn_down.weight: Q4_K -> Q8_0 (rows of 176)"
   int64_t elements = 0;
   uint64_t tensor_bytes = 0, file_bytes = 0;
-  bool tokenizer = false;     // tokenizer.ggml.* written (the folder has a tokenizer.json)
+  bool tokenizer = false;     // tokenizer.ggml.* written (the folder has a tokenizer)
   bool tied_head = false;     // output.weight omitted: the head is token_embd
   int64_t shared = 0;         // tensors whose data is another's (share_identical)
   uint64_t shared_bytes = 0;  // bytes they did not take
