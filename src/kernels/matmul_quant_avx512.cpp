@@ -16,6 +16,8 @@
 #include "kernels/quant_blocks.h"
 
 #define LOWSPEC_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,f16c")))
+#define LOWSPEC_VNNI_INLINE \
+  __attribute__((always_inline, target("avx512f,avx512bw,avx512vl,avx512vnni,fma,f16c")))
 #define LOWSPEC_VNNI_LAMBDA \
   __attribute__((always_inline, target("avx512f,avx512bw,avx512vl,avx512vnni,fma,f16c")))
 
@@ -33,7 +35,7 @@ constexpr __mmask8 kAllQwords = 0xff;
 
 // A block in the low half of a zmm, zeros above.
 LOWSPEC_VNNI inline __m512i widen(__m256i lo) {
-  return _mm512_maskz_inserti64x4(0x0f, _mm512_setzero_si512(), lo, 0);
+  return _mm512_zextsi256_si512(lo);
 }
 
 // Blocks lo and hi side by side in one zmm.
@@ -181,39 +183,22 @@ LOWSPEC_VNNI void quant_columns(const QuantMatmulProblem& p, int64_t n0, int64_t
   }
 }
 
-// Decode (M <= 4): one block per ymm with the weights as unsigned bytes, so vpdpbusd takes them
-// as they come: Q4_0's nibbles are 0..15 (value q - 8), Q8_0's bytes flipped by 128 (value
-// u - 128). The offset times the activation block's sum is subtracted by starting the int32
-// accumulator at -offset * sum / 8 in each of its 8 lanes: no extra vector work per block.
+// Decode (M <= 4): each weight row read front to back, one row at a time, so the weights form a
+// single sequential stream (from a memory-mapped file, several concurrent row streams run at
+// half the bandwidth or less: the hardware prefetcher follows one stream). Two blocks per zmm,
+// the weights as unsigned bytes so vpdpbusd takes them as they come: Q8_0's bytes flipped by
+// 128 (value u - 128); Q4_0 below likewise takes its nibbles 0..15 (value q - 8). The offset times
+// each activation block's sum is not subtracted per block: scale * offset * sum is summed 16 blocks
+// at a time beside the scales.
 struct Q8Unsigned {
   using Block = BlockQ8_0;
-  static constexpr int kOffsetPerLane = 16;  // 128 / 8 lanes
-  // Light to unpack: one row at a time, 4 blocks per step, keeps a single sequential stream
-  // that the hardware prefetcher follows at full bandwidth.
-  static constexpr int kRows = 1;
-  static constexpr int kUnroll = 4;
-  static constexpr bool kPrefetch = false;
-  LOWSPEC_VNNI static __m256i load(const BlockQ8_0& b) {
-    return _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs)),
-                            _mm256_set1_epi8(static_cast<char>(0x80)));
-  }
-};
-
-struct Q4Unsigned {
-  using Block = BlockQ4_0;
-  static constexpr int kOffsetPerLane = 1;  // 8 / 8 lanes
-  // Heavier per byte: 8 rows share each activation block (compute-bound otherwise), and their
-  // short streams are prefetched by hand one tile ahead.
-  static constexpr int kRows = 8;
-  static constexpr int kUnroll = 1;
-  static constexpr bool kPrefetch = true;
-  // The 16 bytes in both halves; the upper half shifted by 4: low nibbles are elements 0..15,
-  // high nibbles 16..31.
-  LOWSPEC_VNNI static __m256i load(const BlockQ4_0& b) {
-    const __m256i v =
-        _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs)));
-    return _mm256_and_si256(_mm256_srlv_epi64(v, _mm256_set_epi64x(4, 4, 0, 0)),
-                            _mm256_set1_epi8(0x0f));
+  static constexpr int kOffset = 128;
+  // Blocks b and b+1 (or b alone, zeros above): 64 bytes, flipped to unsigned.
+  LOWSPEC_VNNI static __m512i load(const BlockQ8_0* b, bool pair) {
+    const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b[0].qs));
+    const __m512i q =
+        pair ? join(lo, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b[1].qs))) : widen(lo);
+    return _mm512_xor_si512(q, _mm512_set1_epi8(static_cast<char>(0x80)));
   }
 };
 
@@ -224,94 +209,62 @@ LOWSPEC_VNNI inline float horizontal_sum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-// y[0..R, n..n+C) for R <= 4 input rows: C weight rows streamed together, each block dotted
-// with every input row, U blocks per step into independent accumulators. The weights' offset
-// (8 for Q4_0, 128 for flipped Q8_0) times each activation block's sum is not taken per block:
-// scale * offset * sum is summed 16 blocks at a time beside the scales. The scales are gathered
-// first, 16 blocks at a time: the f16 weight scales copied out of the blocks by scalar moves
-// (integer ports), widened and multiplied by the activation scales 16 at once, so the block loop
-// loads a ready float.
-template <class W, int R, int C>
-LOWSPEC_VNNI void decode_tile(const QuantMatmulProblem& p, int64_t n0, const float* offset_sum) {
+// y[0..R, n) for R <= 4 input rows. Per 16 blocks the weight scales are copied out of the blocks
+// by scalar moves (integer ports), widened and multiplied by the activation scales at once; a
+// permute then spreads blocks b and b+1's scales over the two halves of a zmm.
+template <class W, int R>
+LOWSPEC_VNNI void decode_row(const QuantMatmulProblem& p, int64_t n, const float* offset_sum) {
   constexpr int kChunk = 16;
-  constexpr int U = W::kUnroll;
   const int64_t blocks = p.K / kQuantBlock;
-  const typename W::Block* w = static_cast<const typename W::Block*>(p.w) + n0 * blocks;
-  __m256 acc[R][C][U];
-  for (int r = 0; r < R; ++r) {
-    for (int c = 0; c < C; ++c) {
-      for (int k = 0; k < U; ++k) acc[r][c][k] = _mm256_setzero_ps();
-    }
-  }
-  alignas(64) float scale[R][C][kChunk];
-  __m512 correction[R][C];  // sum over blocks of scale * (-offset * sum(x))
-  for (int r = 0; r < R; ++r) {
-    for (int c = 0; c < C; ++c) correction[r][c] = _mm512_setzero_ps();
-  }
+  const typename W::Block* w = static_cast<const typename W::Block*>(p.w) + n * blocks;
+  __m512 acc[R][2], correction[R];
+  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = correction[r] = _mm512_setzero_ps();
+  const __m512i pair_lanes = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
   alignas(64) uint16_t dw_half[kChunk];
   for (int64_t b0 = 0; b0 < blocks; b0 += kChunk) {
     const int count = static_cast<int>(std::min<int64_t>(kChunk, blocks - b0));
     const __mmask16 valid = static_cast<__mmask16>((1u << count) - 1);
-    for (int c = 0; c < C; ++c) {
-      for (int i = 0; i < count; ++i) dw_half[i] = w[c * blocks + b0 + i].d;
-      const __m512 dw = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(valid, dw_half));
-      for (int r = 0; r < R; ++r) {
-        const __m512 dx = _mm512_maskz_loadu_ps(valid, p.xd + r * blocks + b0);
-        const __m512 sc = _mm512_mul_ps(dw, dx);
-        _mm512_store_ps(scale[r][c], sc);
-        const __m512 os = _mm512_maskz_loadu_ps(valid, offset_sum + r * blocks + b0);
-        correction[r][c] = _mm512_fmadd_ps(sc, os, correction[r][c]);
-      }
+    for (int i = 0; i < count; ++i) dw_half[i] = w[b0 + i].d;
+    const __m512 dw = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(valid, dw_half));
+    __m512 scale[R];
+    for (int r = 0; r < R; ++r) {
+      scale[r] = _mm512_mul_ps(dw, _mm512_maskz_loadu_ps(valid, p.xd + r * blocks + b0));
+      correction[r] = _mm512_fmadd_ps(
+          scale[r], _mm512_maskz_loadu_ps(valid, offset_sum + r * blocks + b0), correction[r]);
     }
-    auto step = [&](int i, int k) LOWSPEC_VNNI_LAMBDA {
-      const int64_t b = b0 + i;
-      __m256i u[C];
-      for (int c = 0; c < C; ++c) {
-        if (W::kPrefetch && (i & 1) == 0) {
-          _mm_prefetch(reinterpret_cast<const char*>(&w[(c + C) * blocks + b]), _MM_HINT_T0);
-        }
-        u[c] = W::load(w[c * blocks + b]);
-      }
+    auto step = [&](int i, bool pair) LOWSPEC_VNNI_INLINE {
+      const __m512i u = W::load(w + b0 + i, pair);
+      const __m512i lanes = _mm512_add_epi32(pair_lanes, _mm512_set1_epi32(i));
       for (int r = 0; r < R; ++r) {
-        const int64_t rb = r * blocks + b;
-        const __m256i x =
-            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.xq + rb * kQuantBlock));
-        for (int c = 0; c < C; ++c) {
-          const __m256 dot =
-              _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(_mm256_setzero_si256(), u[c], x));
-          acc[r][c][k] = _mm256_fmadd_ps(dot, _mm256_broadcast_ss(&scale[r][c][i]), acc[r][c][k]);
-        }
+        const int8_t* xr = p.xq + (r * blocks + b0 + i) * kQuantBlock;
+        const __m512i x =
+            pair ? _mm512_loadu_si512(xr)
+                 : _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xr)));
+        const __m512 dot = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(_mm512_setzero_si512(), u, x));
+        __m512& a = acc[r][(i >> 1) & 1];
+        a = _mm512_fmadd_ps(dot, _mm512_permutexvar_ps(lanes, scale[r]), a);
       }
     };
     int i = 0;
-    for (; i + U <= count; i += U) {
-      for (int k = 0; k < U; ++k) step(i + k, k);
-    }
-    for (; i < count; ++i) step(i, 0);
+    for (; i + 1 < count; i += 2) step(i, true);
+    if (i < count) step(i, false);
   }
   for (int r = 0; r < R; ++r) {
-    for (int c = 0; c < C; ++c) {
-      __m256 sum = acc[r][c][0];
-      for (int k = 1; k < U; ++k) sum = _mm256_add_ps(sum, acc[r][c][k]);
-      p.y[r * p.N + n0 + c] = horizontal_sum(sum) + _mm512_reduce_add_ps(correction[r][c]) +
-                              (p.bias ? p.bias[n0 + c] : 0.0f);
-    }
+    p.y[r * p.N + n] = _mm512_reduce_add_ps(_mm512_add_ps(acc[r][0], acc[r][1])) +
+                       _mm512_reduce_add_ps(correction[r]) + (p.bias ? p.bias[n] : 0.0f);
   }
 }
 
 template <class W, int R>
 LOWSPEC_VNNI void decode_columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
-  constexpr int C = std::max(1, W::kRows / R);  // R * C accumulators stay in registers
-  // The weights' offset times each activation block's sum, subtracted once per block.
+  // -offset * sum(x) per activation block, once per call.
   thread_local AlignedBuffer<float> offset_sum;
   const int64_t blocks = R * p.K / kQuantBlock;
   offset_sum.resize(static_cast<size_t>(blocks));
   for (int64_t b = 0; b < blocks; ++b) {
-    offset_sum[b] = static_cast<float>(-8 * W::kOffsetPerLane * p.xsum[b]);
+    offset_sum[b] = static_cast<float>(-W::kOffset * p.xsum[b]);
   }
-  int64_t n = n0;
-  for (; n + C <= n1; n += C) decode_tile<W, R, C>(p, n, offset_sum.data());
-  for (; n < n1; ++n) decode_tile<W, R, 1>(p, n, offset_sum.data());
+  for (int64_t n = n0; n < n1; ++n) decode_row<W, R>(p, n, offset_sum.data());
 }
 
 template <class W>
@@ -328,10 +281,99 @@ LOWSPEC_VNNI void decode(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
   }
 }
 
+// Q4_0 decode, one row (a single stream) at a time. Two blocks' 16 bytes of nibbles side by side
+// in a ymm unpack with one mask and one shift into [b0 0-15 | b1 0-15] and [b0 16-31 | b1 16-31];
+// the activations are laid out that way once per call (pair_x), so two vpdpbusd leave block b0
+// in lanes 0-3 and b1 in lanes 4-7, scaled by one permute of the 16-block scale vector.
+template <int R>
+LOWSPEC_VNNI void decode_q4_0_row(const QuantMatmulProblem& p, int64_t n, const int8_t* pair_x,
+                                  const float* offset_sum) {
+  constexpr int kChunk = 16;
+  const int64_t blocks = p.K / kQuantBlock;
+  const int64_t padded = (blocks + 1) / 2 * 2;
+  const BlockQ4_0* w = static_cast<const BlockQ4_0*>(p.w) + n * blocks;
+  const __m256i low4 = _mm256_set1_epi8(0x0f);
+  const __m512i pair_lanes = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+  __m256 acc[R][2];
+  __m512 correction[R];
+  for (int r = 0; r < R; ++r) {
+    acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+    correction[r] = _mm512_setzero_ps();
+  }
+  alignas(64) uint16_t dw_half[kChunk];
+  for (int64_t b0 = 0; b0 < blocks; b0 += kChunk) {
+    const int count = static_cast<int>(std::min<int64_t>(kChunk, blocks - b0));
+    const __mmask16 valid = static_cast<__mmask16>((1u << count) - 1);
+    for (int i = 0; i < count; ++i) dw_half[i] = w[b0 + i].d;
+    const __m512 dw = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(valid, dw_half));
+    __m512 scale[R];
+    for (int r = 0; r < R; ++r) {
+      scale[r] = _mm512_mul_ps(dw, _mm512_maskz_loadu_ps(valid, p.xd + r * blocks + b0));
+      correction[r] = _mm512_fmadd_ps(
+          scale[r], _mm512_maskz_loadu_ps(valid, offset_sum + r * blocks + b0), correction[r]);
+    }
+    for (int i = 0; i < count; i += 2) {
+      // An odd last block pairs with zeros (its activations are zero in pair_x too).
+      const __m128i q0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b0 + i].qs));
+      const __m128i q1 = i + 1 < count
+                             ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b0 + i + 1].qs))
+                             : _mm_setzero_si128();
+      const __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(q0), q1, 1);
+      const __m256i lo = _mm256_and_si256(v, low4);
+      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+      const __m512i lanes = _mm512_add_epi32(pair_lanes, _mm512_set1_epi32(i));
+      for (int r = 0; r < R; ++r) {
+        const int8_t* x = pair_x + (r * padded + b0 + i) * kQuantBlock;
+        const __m256i x_lo = _mm256_load_si256(reinterpret_cast<const __m256i*>(x));
+        const __m256i x_hi = _mm256_load_si256(reinterpret_cast<const __m256i*>(x + 32));
+        const __m256i dot =
+            _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), lo, x_lo), hi, x_hi);
+        const __m256 s = _mm512_castps512_ps256(_mm512_permutexvar_ps(lanes, scale[r]));
+        __m256& a = acc[r][(i >> 1) & 1];
+        a = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), s, a);
+      }
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    p.y[r * p.N + n] = horizontal_sum(_mm256_add_ps(acc[r][0], acc[r][1])) +
+                       _mm512_reduce_add_ps(correction[r]) + (p.bias ? p.bias[n] : 0.0f);
+  }
+}
+
+template <int R>
+LOWSPEC_VNNI void decode_q4_0(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
+  const int64_t blocks = p.K / kQuantBlock;
+  const int64_t padded = (blocks + 1) / 2 * 2;  // whole pairs per row
+  thread_local AlignedBuffer<int8_t> pair_x;
+  thread_local AlignedBuffer<float> offset_sum;
+  pair_x.resize(static_cast<size_t>(R * padded * kQuantBlock));
+  offset_sum.resize(static_cast<size_t>(R * blocks));
+  for (int r = 0; r < R; ++r) {
+    for (int64_t b = 0; b < padded; b += 2) {
+      // [b 0-15 | b+1 0-15 | b 16-31 | b+1 16-31]
+      int8_t* out = pair_x.data() + (r * padded + b) * kQuantBlock;
+      const int8_t* x = p.xq + (r * blocks + b) * kQuantBlock;
+      const bool second = b + 1 < blocks;
+      std::memcpy(out, x, 16);
+      std::memcpy(out + 32, x + 16, 16);
+      if (second) {
+        std::memcpy(out + 16, x + 32, 16);
+        std::memcpy(out + 48, x + 48, 16);
+      } else {
+        std::memset(out + 16, 0, 16);
+        std::memset(out + 48, 0, 16);
+      }
+    }
+    for (int64_t b = 0; b < blocks; ++b) {
+      offset_sum[r * blocks + b] = static_cast<float>(-8 * p.xsum[r * blocks + b]);
+    }
+  }
+  for (int64_t n = n0; n < n1; ++n) decode_q4_0_row<R>(p, n, pair_x.data(), offset_sum.data());
+}
+
 // Q4_K decode: per super-block the eight 6-bit (scale, min) pairs are widened once into
 // d * sc * dx and dmin * m * dx * sum(x) vectors (the activation side per 32-group); each group
-// is then one nibble unpack and one vpdpbusd, like Q4_0. C rows streamed together, the next
-// tile's rows prefetched.
+// is then one nibble unpack and one vpdpbusd, like Q4_0. One row at a time: a single stream.
 template <int C>
 LOWSPEC_VNNI void decode_q4_k_tile(const QuantMatmulProblem& p, int64_t m, int64_t n0) {
   const int64_t supers = p.K / kSuperBlock;
@@ -340,8 +382,8 @@ LOWSPEC_VNNI void decode_q4_k_tile(const QuantMatmulProblem& p, int64_t m, int64
   const int8_t* xq = p.xq + m * p.K;
   const float* xd = p.xd + m * groups;
   const int32_t* xsum = p.xsum + m * groups;
-  __m256 acc[C], correction[C];
-  for (int c = 0; c < C; ++c) acc[c] = correction[c] = _mm256_setzero_ps();
+  __m256 acc[C][2], correction[C];
+  for (int c = 0; c < C; ++c) acc[c][0] = acc[c][1] = correction[c] = _mm256_setzero_ps();
   const __m256i low = _mm256_set1_epi8(0x0f);
   alignas(32) float scale[C][8];
   for (int64_t sb = 0; sb < supers; ++sb) {
@@ -351,9 +393,6 @@ LOWSPEC_VNNI void decode_q4_k_tile(const QuantMatmulProblem& p, int64_t m, int64
         _mm256_cvtepi32_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xsum + sb * 8))));
     for (int c = 0; c < C; ++c) {
       const BlockQ4_K& b = w[c * supers + sb];
-      _mm_prefetch(reinterpret_cast<const char*>(&w[(c + C) * supers + sb]), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(&w[(c + C) * supers + sb]) + 64, _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(&w[(c + C) * supers + sb]) + 128, _MM_HINT_T0);
       // The 12 scale bytes as three words: sc[0..3] and m[0..3] are the low 6 bits of words 0
       // and 1; sc[4..7] and m[4..7] take 4 bits from word 2 and their top 2 bits from the top
       // of words 0 and 1 (k_scale_min, four at a time).
@@ -387,24 +426,95 @@ LOWSPEC_VNNI void decode_q4_k_tile(const QuantMatmulProblem& p, int64_t m, int64
             _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(_mm256_setzero_si256(), u_lo, x_lo));
         const __m256 dot_hi =
             _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(_mm256_setzero_si256(), u_hi, x_hi));
-        acc[c] = _mm256_fmadd_ps(dot_lo, _mm256_broadcast_ss(&scale[c][2 * chunk]), acc[c]);
-        acc[c] = _mm256_fmadd_ps(dot_hi, _mm256_broadcast_ss(&scale[c][2 * chunk + 1]), acc[c]);
+        acc[c][0] = _mm256_fmadd_ps(dot_lo, _mm256_broadcast_ss(&scale[c][2 * chunk]), acc[c][0]);
+        acc[c][1] =
+            _mm256_fmadd_ps(dot_hi, _mm256_broadcast_ss(&scale[c][2 * chunk + 1]), acc[c][1]);
       }
     }
   }
   for (int c = 0; c < C; ++c) {
     const int64_t n = n0 + c;
-    p.y[m * p.N + n] =
-        horizontal_sum(acc[c]) - horizontal_sum(correction[c]) + (p.bias ? p.bias[n] : 0.0f);
+    p.y[m * p.N + n] = horizontal_sum(_mm256_add_ps(acc[c][0], acc[c][1])) -
+                       horizontal_sum(correction[c]) + (p.bias ? p.bias[n] : 0.0f);
   }
 }
 
 LOWSPEC_VNNI void decode_q4_k(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
-  constexpr int C = 4;
   for (int64_t m = 0; m < p.M; ++m) {
-    int64_t n = n0;
-    for (; n + C <= n1; n += C) decode_q4_k_tile<C>(p, m, n);
-    for (; n < n1; ++n) decode_q4_k_tile<1>(p, m, n);
+    for (int64_t n = n0; n < n1; ++n) decode_q4_k_tile<1>(p, m, n);
+  }
+}
+
+// Q6_K decode: per 128 elements, 64 bytes of low 4 bits (ql) and 32 of high 2 bits (qh) give
+// four 32-element runs u in 0..63 (value u - 32). The - 32 is taken in the integer dot itself:
+// each lane starts at -32 * (its 4 activations' sum), precomputed once per call, so a lane
+// holds sum((u - 32) x) exactly. Each run spans two 16-element sub-blocks: lanes 0-3 take the
+// first one's scale, lanes 4-7 the second's.
+LOWSPEC_VNNI void decode_q6_k_row(const QuantMatmulProblem& p, int64_t m, int64_t n,
+                                  const __m256i* lane_offset) {
+  const int64_t supers = p.K / kSuperBlock;
+  const BlockQ6_K* w = static_cast<const BlockQ6_K*>(p.w) + n * supers;
+  const int8_t* xq = p.xq + m * p.K;
+  const float* xd = p.xd + m * (p.K / kQuantBlock);
+  const __m256i low4 = _mm256_set1_epi8(0x0f), low2 = _mm256_set1_epi8(0x03);
+  // Lanes 0-3 from sub-block 2j, lanes 4-7 from 2j + 1, for run j = 0..7 of a super-block.
+  const __m512i halves = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  for (int64_t sb = 0; sb < supers; ++sb) {
+    const BlockQ6_K& b = w[sb];
+    // 16 sub-block scales * d * the activation scale of the 32-block each sits in.
+    const __m512 sc = _mm512_cvtepi32_ps(
+        _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales))));
+    const __m256 dx8 = _mm256_loadu_ps(xd + sb * 8);
+    const __m512 dx16 =
+        _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7),
+                              _mm512_castps256_ps512(dx8));
+    const __m512 scale = _mm512_mul_ps(_mm512_mul_ps(sc, _mm512_set1_ps(_cvtsh_ss(b.d))), dx16);
+    for (int half = 0; half < 2; ++half) {
+      const uint8_t* ql = b.ql + 64 * half;
+      const __m256i l0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql));
+      const __m256i l1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 32));
+      const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh + 32 * half));
+      const __m256i u[4] = {
+          _mm256_or_si256(_mm256_and_si256(l0, low4),
+                          _mm256_slli_epi16(_mm256_and_si256(h, low2), 4)),
+          _mm256_or_si256(_mm256_and_si256(l1, low4),
+                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), low2), 4)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), low4),
+                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 4), low2), 4)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), low4),
+                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 6), low2), 4))};
+      for (int k = 0; k < 4; ++k) {
+        const int run = 4 * half + k;  // 32-element run within the super-block
+        const int64_t block = sb * 8 + run;
+        const __m256i x =
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + block * kQuantBlock));
+        const __m256 dot = _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(lane_offset[block], u[k], x));
+        const __m256 s = _mm512_castps512_ps256(
+            _mm512_permutexvar_ps(_mm512_add_epi32(halves, _mm512_set1_epi32(2 * run)), scale));
+        acc[k & 1] = _mm256_fmadd_ps(dot, s, acc[k & 1]);
+      }
+    }
+  }
+  p.y[m * p.N + n] = horizontal_sum(_mm256_add_ps(acc[0], acc[1])) + (p.bias ? p.bias[n] : 0.0f);
+}
+
+LOWSPEC_VNNI void decode_q6_k(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
+  // Per activation block, each lane's -32 * (sum of its 4 int8 values).
+  thread_local AlignedBuffer<__m256i> lane_offset;
+  const int64_t blocks = p.M * p.K / kQuantBlock;
+  lane_offset.resize(static_cast<size_t>(blocks));
+  const __m256i minus32 = _mm256_set1_epi8(-32);
+  for (int64_t b = 0; b < blocks; ++b) {
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.xq + b * kQuantBlock));
+    // sum(-32 * x) per lane: maddubs can't take two signed operands, so negate through
+    // vpdpbusd(|x|, sign-applied -32): |x| unsigned, -32 * sign(x) signed.
+    lane_offset[b] = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_abs_epi8(x),
+                                         _mm256_sign_epi8(minus32, x));
+  }
+  for (int64_t m = 0; m < p.M; ++m) {
+    const __m256i* offsets = lane_offset.data() + m * (p.K / kQuantBlock);
+    for (int64_t n = n0; n < n1; ++n) decode_q6_k_row(p, m, n, offsets);
   }
 }
 
@@ -443,15 +553,27 @@ LOWSPEC_VNNI void quantize_activations_avx512(const float* x, int64_t n, int8_t*
 }
 
 void matmul_quant_columns_avx512(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
+  // Without VNNI the AVX2 body (maddubs) is as fast as an AVX-512 emulation would be.
+  if (!cpu_features().avx512vnni) return matmul_quant_columns_avx2(p, n0, n1);
   if (p.M > kTileRows && matmul_quant_panel_supports(p.w_dtype)) {
     return matmul_quant_panel_avx512(p, n0, n1);
   }
   if (p.w_dtype == DType::Q4_K) return decode_q4_k(p, n0, n1);
+  if (p.w_dtype == DType::Q6_K) return decode_q6_k(p, n0, n1);
   if (dtype_block_elems(p.w_dtype) == kSuperBlock) return matmul_quant_columns_scalar(p, n0, n1);
-  // Without VNNI the AVX2 body (maddubs) is as fast as an AVX-512 emulation would be.
-  if (!cpu_features().avx512vnni) return matmul_quant_columns_avx2(p, n0, n1);
   if (p.M <= kTileRows) {
-    if (p.w_dtype == DType::Q4_0) return decode<Q4Unsigned>(p, n0, n1);
+    if (p.w_dtype == DType::Q4_0) {
+      switch (p.M) {
+        case 1:
+          return decode_q4_0<1>(p, n0, n1);
+        case 2:
+          return decode_q4_0<2>(p, n0, n1);
+        case 3:
+          return decode_q4_0<3>(p, n0, n1);
+        default:
+          return decode_q4_0<4>(p, n0, n1);
+      }
+    }
     return decode<Q8Unsigned>(p, n0, n1);
   }
   if (p.w_dtype == DType::Q4_0) return quant_columns<Q4Weights>(p, n0, n1);
