@@ -34,29 +34,53 @@ struct Panel {
   AlignedBuffer<float> offset;  // [groups][kPanel]
 };
 
-// Group g of a Q8_0 / Q4_0 row as unsigned bytes, the rest through decode_group.
-LOWSPEC_VNNI inline void unpack_group(DType type, const uint8_t* row, int64_t g, uint8_t* u,
-                                      float& scale, float& offset) {
+// Group g of a row as 32 unsigned bytes: Q8_0 / Q4_0 in registers, the rest through
+// decode_group.
+LOWSPEC_VNNI inline __m256i unpack_group(DType type, const uint8_t* row, int64_t g, float& scale,
+                                         float& offset) {
   if (type == DType::Q8_0) {
     const BlockQ8_0& b = reinterpret_cast<const BlockQ8_0*>(row)[g];
-    const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(u),
-                        _mm256_xor_si256(q, _mm256_set1_epi8(static_cast<char>(0x80))));
     scale = _cvtsh_ss(b.d);
     offset = 128.0f * scale;
-    return;
+    return _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs)),
+                            _mm256_set1_epi8(static_cast<char>(0x80)));
   }
   if (type == DType::Q4_0) {
     const BlockQ4_0& b = reinterpret_cast<const BlockQ4_0*>(row)[g];
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs));
-    const __m128i mask = _mm_set1_epi8(0x0f);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(u), _mm_and_si128(v, mask));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(u + 16), _mm_and_si128(_mm_srli_epi16(v, 4), mask));
     scale = _cvtsh_ss(b.d);
     offset = 8.0f * scale;
-    return;
+    const __m256i v =
+        _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs)));
+    return _mm256_and_si256(_mm256_srlv_epi64(v, _mm256_set_epi64x(4, 4, 0, 0)),
+                            _mm256_set1_epi8(0x0f));
   }
+  alignas(32) uint8_t u[kGroup];
   decode_group(type, row, g, u, scale, offset);
+  return _mm256_load_si256(reinterpret_cast<const __m256i*>(u));
+}
+
+// 16 rows of 8 dwords (row k in the low half of rows[k], row k + 8 in its high half) to 8
+// vectors of 16 dwords, out[j] = dword j of rows 0..15: an 8x8 transpose in each 256-bit half.
+LOWSPEC_VNNI inline void transpose_8x8_halves(__m512i (&r)[8]) {
+  __m512i t[8], u[8];
+  for (int k = 0; k < 8; k += 2) {
+    t[k] = _mm512_unpacklo_epi32(r[k], r[k + 1]);
+    t[k + 1] = _mm512_unpackhi_epi32(r[k], r[k + 1]);
+  }
+  for (int k = 0; k < 8; k += 4) {
+    u[k] = _mm512_unpacklo_epi64(t[k], t[k + 2]);
+    u[k + 1] = _mm512_unpackhi_epi64(t[k], t[k + 2]);
+    u[k + 2] = _mm512_unpacklo_epi64(t[k + 1], t[k + 3]);
+    u[k + 3] = _mm512_unpackhi_epi64(t[k + 1], t[k + 3]);
+  }
+  // u[0..3] hold rows 0-3's dwords {0,1,2,3} in 128-bit lanes 0 and 2 and {4..7} in lanes 1 and
+  // 3; u[4..7] rows 4-7's. Pair the lanes up across the two.
+  const __m512i first = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13);
+  const __m512i second = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
+  for (int k = 0; k < 4; ++k) {
+    r[k] = _mm512_permutex2var_epi64(u[k], first, u[k + 4]);
+    r[k + 4] = _mm512_permutex2var_epi64(u[k], second, u[k + 4]);
+  }
 }
 
 // Rows [n0, n0 + cols) of W into the panel; missing rows (cols < 16) are zeros.
@@ -66,19 +90,25 @@ LOWSPEC_VNNI void pack_panel(const QuantMatmulProblem& p, int64_t n0, int cols, 
   panel.u.resize(static_cast<size_t>(groups * kGroup * kPanel));
   panel.scale.resize(static_cast<size_t>(groups * kPanel));
   panel.offset.resize(static_cast<size_t>(groups * kPanel));
-  if (cols < kPanel) {
-    std::memset(panel.u.data(), 0, panel.u.size());
-    std::fill(panel.scale.begin(), panel.scale.end(), 0.0f);
-    std::fill(panel.offset.begin(), panel.offset.end(), 0.0f);
-  }
-  alignas(32) uint8_t u[kGroup];
-  for (int c = 0; c < cols; ++c) {
-    const uint8_t* row = static_cast<const uint8_t*>(p.w) + (n0 + c) * row_bytes;
-    for (int64_t g = 0; g < groups; ++g) {
-      unpack_group(p.w_dtype, row, g, u, panel.scale[g * kPanel + c], panel.offset[g * kPanel + c]);
-      uint32_t* dst = reinterpret_cast<uint32_t*>(panel.u.data() + g * kGroup * kPanel) + c;
-      for (int s = 0; s < kSteps; ++s) std::memcpy(dst + s * kPanel, u + 4 * s, 4);
+  const uint8_t* w = static_cast<const uint8_t*>(p.w) + n0 * row_bytes;
+  for (int64_t g = 0; g < groups; ++g) {
+    float* scale = panel.scale.data() + g * kPanel;
+    float* offset = panel.offset.data() + g * kPanel;
+    __m256i row[kPanel];
+    for (int c = 0; c < kPanel; ++c) {
+      if (c < cols) {
+        row[c] = unpack_group(p.w_dtype, w + c * row_bytes, g, scale[c], offset[c]);
+      } else {
+        row[c] = _mm256_setzero_si256();
+        scale[c] = offset[c] = 0.0f;
+      }
     }
+    __m512i r[8];
+    for (int k = 0; k < 8; ++k)
+      r[k] = _mm512_inserti64x4(_mm512_zextsi256_si512(row[k]), row[k + 8], 1);
+    transpose_8x8_halves(r);
+    __m512i* out = reinterpret_cast<__m512i*>(panel.u.data() + g * kGroup * kPanel);
+    for (int j = 0; j < kSteps; ++j) _mm512_store_si512(out + j, r[j]);
   }
 }
 

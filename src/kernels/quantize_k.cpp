@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/half.h"
+#include "kernels/quant_groups.h"
 #include "kernels/quantize.h"
 
 namespace lowspec {
@@ -192,6 +193,17 @@ void quantize_super_block_affine(const float* x, int nmax, float rmin, int nstep
   }
 }
 
+// Q4_K / Q5_K super-blocks to floats, group by group (value = d * sc * q - dmin * m).
+void dequantize_groups(DType type, const void* blocks, float* out, int64_t super_blocks) {
+  constexpr int kGroups = kSuperBlock / 32;
+  uint8_t u[32];
+  float scale = 0.0f, offset = 0.0f;
+  for (int64_t g = 0; g < super_blocks * kGroups; ++g) {
+    decode_group(type, static_cast<const uint8_t*>(blocks), g, u, scale, offset);
+    for (int l = 0; l < 32; ++l) out[32 * g + l] = scale * u[l] - offset;
+  }
+}
+
 }  // namespace
 
 void quantize_row_q4_k(const float* x, BlockQ4_K* out, int64_t n) {
@@ -274,40 +286,11 @@ void quantize_row_q6_k(const float* x, BlockQ6_K* out, int64_t n) {
 }
 
 void dequantize_row_q4_k(const BlockQ4_K* blocks, float* out, int64_t n) {
-  const int64_t count = super_block_count(n, "dequantize_row_q4_k");
-  for (int64_t b = 0; b < count; ++b) {
-    const BlockQ4_K& x = blocks[b];
-    const float d = f16_to_f32(x.d), dmin = f16_to_f32(x.dmin);
-    float* o = out + b * kSuperBlock;
-    for (int j = 0; j < kSuperBlock / kSubBlock; ++j) {
-      int sc, m;
-      k_scale_min(x.scales, j, sc, m);
-      const float scale = d * sc, offset = dmin * m;
-      const uint8_t* qs = x.qs + 32 * (j / 2);
-      const int shift = 4 * (j % 2);
-      for (int l = 0; l < 32; ++l) o[32 * j + l] = scale * ((qs[l] >> shift) & 0x0f) - offset;
-    }
-  }
+  dequantize_groups(DType::Q4_K, blocks, out, super_block_count(n, "dequantize_row_q4_k"));
 }
 
 void dequantize_row_q5_k(const BlockQ5_K* blocks, float* out, int64_t n) {
-  const int64_t count = super_block_count(n, "dequantize_row_q5_k");
-  for (int64_t b = 0; b < count; ++b) {
-    const BlockQ5_K& x = blocks[b];
-    const float d = f16_to_f32(x.d), dmin = f16_to_f32(x.dmin);
-    float* o = out + b * kSuperBlock;
-    for (int j = 0; j < kSuperBlock / kSubBlock; ++j) {
-      int sc, m;
-      k_scale_min(x.scales, j, sc, m);
-      const float scale = d * sc, offset = dmin * m;
-      const uint8_t* qs = x.qs + 32 * (j / 2);
-      const int shift = 4 * (j % 2);
-      for (int l = 0; l < 32; ++l) {
-        const int q = ((qs[l] >> shift) & 0x0f) | ((x.qh[l] >> j) & 1) << 4;
-        o[32 * j + l] = scale * q - offset;
-      }
-    }
-  }
+  dequantize_groups(DType::Q5_K, blocks, out, super_block_count(n, "dequantize_row_q5_k"));
 }
 
 void dequantize_row_q6_k(const BlockQ6_K* blocks, float* out, int64_t n) {

@@ -11,26 +11,16 @@
 
 #include "core/cpu_features.h"
 #include "core/error.h"
+#include "kernels/kernel_test_inputs.h"
 #include "kernels/matmul.h"
 #include "kernels/matmul_dispatch.h"
 #include "kernels/quantize.h"
 
 using namespace lowspec;
+using lowspec::test::pool_of;
+using lowspec::test::random_floats;
 
 namespace {
-
-std::vector<float> random_floats(size_t n, std::mt19937& rng) {
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (float& f : v) f = dist(rng);
-  return v;
-}
-
-ThreadPool& pool_of(int threads) {
-  static std::unique_ptr<ThreadPool> pools[4];
-  if (!pools[threads]) pools[threads] = std::make_unique<ThreadPool>(threads);
-  return *pools[threads];
-}
 
 struct QuantWeights {
   AlignedBuffer<uint8_t> storage;

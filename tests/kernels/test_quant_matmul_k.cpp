@@ -8,21 +8,16 @@
 #include <vector>
 
 #include "core/error.h"
+#include "kernels/kernel_test_inputs.h"
 #include "kernels/matmul.h"
 #include "kernels/matmul_dispatch.h"
 #include "kernels/quant_groups.h"
 #include "kernels/quantize.h"
 
 using namespace lowspec;
+using lowspec::test::random_floats;
 
 namespace {
-
-std::vector<float> random_floats(size_t n, std::mt19937& rng) {
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (float& f : v) f = dist(rng);
-  return v;
-}
 
 constexpr DType kKQuants[] = {DType::Q4_K, DType::Q5_K, DType::Q6_K};
 
