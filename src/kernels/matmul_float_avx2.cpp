@@ -11,6 +11,7 @@
 #include "core/aligned_buffer.h"
 #include "core/half.h"
 #include "kernels/matmul_dispatch.h"
+#include "kernels/matmul_float_blocking.h"
 
 #define LOWSPEC_AVX2 __attribute__((target("avx2,fma,f16c")))
 
@@ -24,7 +25,6 @@ constexpr int kDepth = 256;      // K per packed panel: a sliver is 16 KiB
 constexpr int kPanelCols = 256;  // output columns per packed panel: 256 KiB
 constexpr int kInputStride = kDepth + 8;  // floats between copied x rows
 constexpr int64_t kInputRows = 480;       // x rows per copied block: 495 KiB
-constexpr int kMaxDecodeM = 4;
 
 // 8 consecutive weights widened to float; `scalar` widens one (for K tails).
 struct F32Weights {
@@ -188,80 +188,37 @@ LOWSPEC_AVX2 void tile_kernel(const float* x, int64_t ldx, const float* sliver, 
   }
 }
 
-using TileKernel = void (*)(const float*, int64_t, const float*, int, float*, int64_t, int,
-                            const float*, bool);
 template <size_t... I>
-constexpr std::array<TileKernel, sizeof...(I)> tile_kernels(std::index_sequence<I...>) {
+constexpr std::array<FloatTileKernel, sizeof...(I)> tile_kernels(std::index_sequence<I...>) {
   return {&tile_kernel<static_cast<int>(I) + 1>...};
 }
 // kTileKernels[r - 1] handles a tile of r input rows.
 constexpr auto kTileKernels = tile_kernels(std::make_index_sequence<kTileRows>{});
 
-// Copies x[m0 .. m0+rows, k0 .. k0+depth) to rows kInputStride floats apart: the model's own
-// row stride is often a multiple of 4 KiB (K = 2048: 8 KiB), which would put every row of a
-// register tile in the same L1 sets.
-LOWSPEC_AVX2 void copy_input_block(const MatmulProblem& p, int64_t m0, int64_t rows, int64_t k0, int depth,
-                                     float* block) {
-  for (int64_t i = 0; i < rows; ++i) {
-    std::copy_n(p.x + (m0 + i) * p.K + k0, depth, block + i * kInputStride);
+// This file's pieces for the shared blocking and dispatch (matmul_float_blocking.h).
+struct Avx2Body {
+  static constexpr int kTileRows = lowspec::kTileRows;
+  static constexpr int kTileCols = lowspec::kTileCols;
+  static constexpr int kDepth = lowspec::kDepth;
+  static constexpr int kPanelCols = lowspec::kPanelCols;
+  static constexpr int kInputStride = lowspec::kInputStride;
+  static constexpr int64_t kInputRows = lowspec::kInputRows;
+  template <class W, int M>
+  static void decode(const MatmulProblem& p, int64_t n0, int64_t n1) {
+    lowspec::decode<W, M>(p, n0, n1);
   }
-}
-
-template <class W>
-LOWSPEC_AVX2 void gemm(const MatmulProblem& p, int64_t n0, int64_t n1) {
-  thread_local AlignedBuffer<float> panel, input;
-  panel.resize(static_cast<size_t>(kPanelCols) * kDepth);
-  input.resize(static_cast<size_t>(kInputRows) * kInputStride);
-  for (int64_t mc = 0; mc < p.M; mc += kInputRows) {
-    const int64_t rows = std::min<int64_t>(kInputRows, p.M - mc);
-    for (int64_t k0 = 0; k0 < p.K; k0 += kDepth) {
-      const int depth = static_cast<int>(std::min<int64_t>(kDepth, p.K - k0));
-      copy_input_block(p, mc, rows, k0, depth, input.data());
-      for (int64_t nc = n0; nc < n1; nc += kPanelCols) {
-        const int cols = static_cast<int>(std::min<int64_t>(kPanelCols, n1 - nc));
-        pack_panel<W>(p, nc, cols, k0, depth, panel.data());
-        for (int64_t m0 = 0; m0 < rows; m0 += kTileRows) {
-          const TileKernel kernel = kTileKernels[std::min<int64_t>(kTileRows, rows - m0) - 1];
-          for (int j = 0; j < cols; j += kTileCols) {
-            const int64_t n = nc + j;
-            kernel(input.data() + m0 * kInputStride, kInputStride,
-                   panel.data() + static_cast<int64_t>(j) * depth, depth, p.y + (mc + m0) * p.N + n,
-                   p.N, std::min(kTileCols, cols - j), p.bias ? p.bias + n : nullptr, k0 > 0);
-          }
-        }
-      }
-    }
+  template <class W>
+  static void pack_panel(const MatmulProblem& p, int64_t n0, int cols, int64_t k0, int depth,
+                         float* panel) {
+    lowspec::pack_panel<W>(p, n0, cols, k0, depth, panel);
   }
-}
-
-template <class W>
-LOWSPEC_AVX2 void columns(const MatmulProblem& p, int64_t n0, int64_t n1) {
-  switch (p.M) {
-    case 1:
-      return decode<W, 1>(p, n0, n1);
-    case 2:
-      return decode<W, 2>(p, n0, n1);
-    case 3:
-      return decode<W, 3>(p, n0, n1);
-    case kMaxDecodeM:
-      return decode<W, kMaxDecodeM>(p, n0, n1);
-    default:
-      return gemm<W>(p, n0, n1);
-  }
-}
+  static FloatTileKernel tile_kernel(int rows) { return kTileKernels[rows - 1]; }
+};
 
 }  // namespace
 
-LOWSPEC_AVX2 void matmul_columns_avx2(const MatmulProblem& p, int64_t n0, int64_t n1) {
-  switch (p.w_dtype) {
-    case DType::F16:
-      return columns<F16Weights>(p, n0, n1);
-    case DType::BF16:
-      return columns<BF16Weights>(p, n0, n1);
-    case DType::F32:
-    default:  // matmul_with_isa() admits only the three float dtypes
-      return columns<F32Weights>(p, n0, n1);
-  }
+void matmul_columns_avx2(const MatmulProblem& p, int64_t n0, int64_t n1) {
+  float_columns_by_dtype<Avx2Body, F32Weights, F16Weights, BF16Weights>(p, n0, n1);
 }
 
 }  // namespace lowspec
