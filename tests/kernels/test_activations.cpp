@@ -29,6 +29,7 @@ std::vector<float> inputs() {
   return v;
 }
 
+#if defined(__x86_64__)  // the AVX-512 bodies exist only in x86 builds
 void expect_twins_agree(Activation simd, Activation scalar, const char* name) {
   if (matmul_best_isa() != MatmulIsa::Avx512) GTEST_SKIP() << "no AVX-512 on this CPU";
   const std::vector<float> x = inputs();
@@ -56,6 +57,7 @@ TEST(Activations, GeluTanhAvx512EqualsTwin) {
 TEST(Activations, GeluErfAvx512EqualsTwin) {
   expect_twins_agree(gelu_erf_avx512, gelu_erf_scalar, "gelu_erf");
 }
+#endif
 
 // A length that is not a multiple of 16 is finished under a mask; what follows is untouched.
 TEST(Activations, RemainderIsMaskedAndNeighboursUntouched) {
