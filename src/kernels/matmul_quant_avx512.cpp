@@ -240,74 +240,62 @@ LOWSPEC_VNNI void decode_q4_0(const QuantMatmulProblem& p, int64_t n0, int64_t n
 // Q4_K decode: per super-block the eight 6-bit (scale, min) pairs are widened once into
 // d * sc * dx and dmin * m * dx * sum(x) vectors (the activation side per 32-group); each group
 // is then one nibble unpack and one vpdpbusd, like Q4_0. One row at a time: a single stream.
-template <int C>
-LOWSPEC_VNNI void decode_q4_k_tile(const QuantMatmulProblem& p, int64_t m, int64_t n0) {
+LOWSPEC_VNNI void decode_q4_k_row(const QuantMatmulProblem& p, int64_t m, int64_t n) {
   const int64_t supers = p.K / kSuperBlock;
   const int64_t groups = p.K / kQuantBlock;
-  const BlockQ4_K* w = static_cast<const BlockQ4_K*>(p.w) + n0 * supers;
+  const BlockQ4_K* w = static_cast<const BlockQ4_K*>(p.w) + n * supers;
   const int8_t* xq = p.xq + m * p.K;
   const float* xd = p.xd + m * groups;
   const int32_t* xsum = p.xsum + m * groups;
-  __m256 acc[C][2], correction[C];
-  for (int c = 0; c < C; ++c) acc[c][0] = acc[c][1] = correction[c] = _mm256_setzero_ps();
+  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  __m256 correction = _mm256_setzero_ps();
   const __m256i low = _mm256_set1_epi8(0x0f);
-  alignas(32) float scale[C][8];
+  alignas(32) float scale[8];
   for (int64_t sb = 0; sb < supers; ++sb) {
+    const BlockQ4_K& b = w[sb];
     const __m256 dx = _mm256_loadu_ps(xd + sb * 8);
     const __m256 dx_sum = _mm256_mul_ps(
         dx,
         _mm256_cvtepi32_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xsum + sb * 8))));
-    for (int c = 0; c < C; ++c) {
-      const BlockQ4_K& b = w[c * supers + sb];
-      // The 12 scale bytes as three words: sc[0..3] and m[0..3] are the low 6 bits of words 0
-      // and 1; sc[4..7] and m[4..7] take 4 bits from word 2 and their top 2 bits from the top
-      // of words 0 and 1 (k_scale_min, four at a time).
-      uint32_t word[3];
-      std::memcpy(word, b.scales, sizeof(word));
-      const uint64_t sc8 = (word[0] & 0x3f3f3f3fu) |
-                           uint64_t{(word[2] & 0x0f0f0f0fu) | ((word[0] >> 6) & 0x03030303u) << 4}
-                               << 32;
-      const uint64_t mn8 =
-          (word[1] & 0x3f3f3f3fu) |
-          uint64_t{((word[2] >> 4) & 0x0f0f0f0fu) | ((word[1] >> 6) & 0x03030303u) << 4} << 32;
-      const __m256 d = _mm256_set1_ps(_cvtsh_ss(b.d));
-      const __m256 dmin = _mm256_set1_ps(_cvtsh_ss(b.dmin));
-      const __m256 scv =
-          _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<int64_t>(sc8))));
-      const __m256 mnv =
-          _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<int64_t>(mn8))));
-      _mm256_store_ps(scale[c], _mm256_mul_ps(_mm256_mul_ps(d, scv), dx));
-      correction[c] = _mm256_fmadd_ps(_mm256_mul_ps(dmin, mnv), dx_sum, correction[c]);
-    }
+    // The 12 scale bytes as three words: sc[0..3] and m[0..3] are the low 6 bits of words 0 and
+    // 1; sc[4..7] and m[4..7] take 4 bits from word 2 and their top 2 bits from the top of
+    // words 0 and 1 (k_scale_min, four at a time).
+    uint32_t word[3];
+    std::memcpy(word, b.scales, sizeof(word));
+    const uint64_t sc8 = (word[0] & 0x3f3f3f3fu) |
+                         uint64_t{(word[2] & 0x0f0f0f0fu) | ((word[0] >> 6) & 0x03030303u) << 4}
+                             << 32;
+    const uint64_t mn8 =
+        (word[1] & 0x3f3f3f3fu) |
+        uint64_t{((word[2] >> 4) & 0x0f0f0f0fu) | ((word[1] >> 6) & 0x03030303u) << 4} << 32;
+    const __m256 scv =
+        _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<int64_t>(sc8))));
+    const __m256 mnv =
+        _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<int64_t>(mn8))));
+    _mm256_store_ps(scale, _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(b.d)), scv), dx));
+    correction =
+        _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(b.dmin)), mnv), dx_sum, correction);
     for (int chunk = 0; chunk < 4; ++chunk) {
       const int8_t* x = xq + sb * kSuperBlock + chunk * 64;
-      const __m256i x_lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x));
-      const __m256i x_hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 32));
-      for (int c = 0; c < C; ++c) {
-        const __m256i v = _mm256_loadu_si256(
-            reinterpret_cast<const __m256i*>(w[c * supers + sb].qs + chunk * 32));
-        const __m256i u_lo = _mm256_and_si256(v, low);
-        const __m256i u_hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
-        const __m256 dot_lo =
-            _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(_mm256_setzero_si256(), u_lo, x_lo));
-        const __m256 dot_hi =
-            _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(_mm256_setzero_si256(), u_hi, x_hi));
-        acc[c][0] = _mm256_fmadd_ps(dot_lo, _mm256_broadcast_ss(&scale[c][2 * chunk]), acc[c][0]);
-        acc[c][1] =
-            _mm256_fmadd_ps(dot_hi, _mm256_broadcast_ss(&scale[c][2 * chunk + 1]), acc[c][1]);
-      }
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + chunk * 32));
+      const __m256i u_lo = _mm256_and_si256(v, low);
+      const __m256i u_hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
+      const __m256 dot_lo = _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(
+          _mm256_setzero_si256(), u_lo, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x))));
+      const __m256 dot_hi = _mm256_cvtepi32_ps(
+          _mm256_dpbusd_epi32(_mm256_setzero_si256(), u_hi,
+                              _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 32))));
+      acc[0] = _mm256_fmadd_ps(dot_lo, _mm256_broadcast_ss(&scale[2 * chunk]), acc[0]);
+      acc[1] = _mm256_fmadd_ps(dot_hi, _mm256_broadcast_ss(&scale[2 * chunk + 1]), acc[1]);
     }
   }
-  for (int c = 0; c < C; ++c) {
-    const int64_t n = n0 + c;
-    p.y[m * p.N + n] = horizontal_sum(_mm256_add_ps(acc[c][0], acc[c][1])) -
-                       horizontal_sum(correction[c]) + (p.bias ? p.bias[n] : 0.0f);
-  }
+  p.y[m * p.N + n] = horizontal_sum(_mm256_add_ps(acc[0], acc[1])) - horizontal_sum(correction) +
+                     (p.bias ? p.bias[n] : 0.0f);
 }
 
 LOWSPEC_VNNI void decode_q4_k(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
   for (int64_t m = 0; m < p.M; ++m) {
-    for (int64_t n = n0; n < n1; ++n) decode_q4_k_tile<1>(p, m, n);
+    for (int64_t n = n0; n < n1; ++n) decode_q4_k_row(p, m, n);
   }
 }
 
