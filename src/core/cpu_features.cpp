@@ -57,6 +57,7 @@ CpuFeatures detect() {
       f.avx512bw = (b & bit_AVX512BW) && zmm_os;
       f.avx512vl = (b & bit_AVX512VL) && zmm_os;
       f.avx512vnni = (c & bit_AVX512VNNI) && zmm_os;
+      f.avx512vbmi = (c & bit_AVX512VBMI) && zmm_os;
     }
     if (__get_cpuid_count(7, 1, &a, &b, &c, &d)) {
       f.avx512bf16 = (a & (1u << 5)) && zmm_os;
@@ -78,6 +79,8 @@ CpuFeatures detect() {
     if (isa == "scalar" || isa == "avx2") {
       f.avx512f = f.avx512bw = f.avx512vl = f.avx512vnni = f.avx512bf16 = false;
     }
+    // An AVX-512 VNNI core without VBMI, as Cascade Lake.
+    if (isa == "scalar" || isa == "avx2" || isa == "avx512-novbmi") f.avx512vbmi = false;
     if (isa == "scalar" || isa == "neon") f.dotprod = f.fp16 = f.bf16 = false;
     if (isa == "scalar") {
       f.avx = f.avx2 = f.fma = f.f16c = f.avxvnni = false;
@@ -105,6 +108,7 @@ std::string CpuFeatures::summary() const {
   add(avx512bw, "AVX512BW");
   add(avx512vl, "AVX512VL");
   add(avx512vnni, "AVX512_VNNI");
+  add(avx512vbmi, "AVX512_VBMI");
   add(avx512bf16, "AVX512_BF16");
   add(avxvnni, "AVX_VNNI");
   add(neon, "NEON");

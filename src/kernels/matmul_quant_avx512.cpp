@@ -14,6 +14,11 @@
 #include "kernels/matmul_dispatch.h"
 #include "kernels/quant_blocks.h"
 
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512vnni,fma,f16c")
+#include "kernels/matmul_q4_0_decode_avx512.h"
+#pragma GCC pop_options
+
 #define LOWSPEC_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,f16c")))
 #define LOWSPEC_VNNI_INLINE \
   __attribute__((always_inline, target("avx512f,avx512bw,avx512vl,avx512vnni,fma,f16c")))
@@ -24,14 +29,6 @@ namespace {
 
 constexpr int kDecodeRows = 4;  // input rows the decode bodies take; more go to the panels
 constexpr int kChunk = 16;      // blocks whose scales are prepared together in decode
-// Q4_0 decode prefetches its weight stream this far ahead: the hardware prefetcher restarts at
-// every 4 KiB page of a mapped file; 512 bytes ahead took TinyLlama Q4_0 from 33.7 to 31.6
-// ms/token (Q8_0 and Q4_K, with less work per byte or larger blocks, gained nothing).
-constexpr int kPrefetchAhead = 512;
-
-LOWSPEC_VNNI_INLINE inline void prefetch_ahead(const void* p) {
-  _mm_prefetch(static_cast<const char*>(p) + kPrefetchAhead, _MM_HINT_T0);
-}
 
 // A block in the low half of a zmm, zeros above.
 LOWSPEC_VNNI inline __m512i widen(__m256i lo) {
@@ -150,91 +147,59 @@ LOWSPEC_VNNI void decode(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
   }
 }
 
-// Q4_0 decode, one row (a single stream) at a time. Two blocks' 16 bytes of nibbles side by side
-// in a ymm unpack with one mask and one shift into [b0 0-15 | b1 0-15] and [b0 16-31 | b1 16-31];
-// the activations are laid out that way once per call (pair_x), so two vpdpbusd leave block b0
-// in lanes 0-3 and b1 in lanes 4-7, scaled by one permute of the 16-block scale vector.
-template <int R>
-LOWSPEC_VNNI void decode_q4_0_row(const QuantMatmulProblem& p, int64_t n, const int8_t* pair_x,
-                                  const float* offset_sum) {
-  const int64_t blocks = p.K / kQuantBlock;
-  const int64_t padded = (blocks + 1) / 2 * 2;
-  const BlockQ4_0* w = static_cast<const BlockQ4_0*>(p.w) + n * blocks;
-  const __m256i low4 = _mm256_set1_epi8(0x0f);
-  const __m512i pair_lanes = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-  const __m512i two = _mm512_set1_epi32(2);
-  __m256 acc[R][2];
-  __m512 correction[R];
-  for (int r = 0; r < R; ++r) {
-    acc[r][0] = acc[r][1] = _mm256_setzero_ps();
-    correction[r] = _mm512_setzero_ps();
-  }
-  for (int64_t b0 = 0; b0 < blocks; b0 += kChunk) {
-    const int count = static_cast<int>(std::min<int64_t>(kChunk, blocks - b0));
-    __m512 scale[R];
-    chunk_scales<R>(p, w + b0, b0, count, offset_sum, scale, correction);
-    // lanes: which of the 16 scales each lane of the pair takes; stepped, not rebuilt.
-    __m512i lanes = pair_lanes;
-    auto pair = [&](int i, __m128i q1) LOWSPEC_VNNI_INLINE {
-      prefetch_ahead(&w[b0 + i]);
-      const __m128i q0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b0 + i].qs));
-      const __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(q0), q1, 1);
-      const __m256i lo = _mm256_and_si256(v, low4);
-      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
-      for (int r = 0; r < R; ++r) {
-        const int8_t* x = pair_x + (r * padded + b0 + i) * kQuantBlock;
-        const __m256i x_lo = _mm256_load_si256(reinterpret_cast<const __m256i*>(x));
-        const __m256i x_hi = _mm256_load_si256(reinterpret_cast<const __m256i*>(x + 32));
-        const __m256i dot =
-            _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), lo, x_lo), hi, x_hi);
-        const __m256 s = _mm512_castps512_ps256(_mm512_permutexvar_ps(lanes, scale[r]));
-        __m256& a = acc[r][(i >> 1) & 1];
-        a = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), s, a);
-      }
-      lanes = _mm512_add_epi32(lanes, two);
-    };
-    int i = 0;
-    for (; i + 1 < count; i += 2) {
-      pair(i, _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b0 + i + 1].qs)));
+// Q4_0 decode: matmul_q4_0_decode_avx512.h, 16 blocks per step. Without VBMI a step's quads
+// come from four 16-byte loads each and its scales from scalar moves.
+struct InsertReader {
+  LOWSPEC_VNNI_INLINE static q4_0_decode::Q4Step load(const BlockQ4_0* w) {
+    q4_0_decode::Q4Step st;
+    auto qs = [&](int b) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b].qs)); };
+    for (int g = 0; g < 4; ++g) {
+      __m512i v = _mm512_zextsi128_si512(qs(4 * g));
+      v = _mm512_inserti32x4(v, qs(4 * g + 1), 1);
+      v = _mm512_inserti32x4(v, qs(4 * g + 2), 2);
+      st.quad[g] = _mm512_inserti32x4(v, qs(4 * g + 3), 3);
     }
-    // An odd last block pairs with zeros (its activations are zero in pair_x too).
-    if (i < count) pair(i, _mm_setzero_si128());
+    alignas(32) uint16_t dw_half[q4_0_decode::kStepBlocks];
+    for (int lane = 0; lane < q4_0_decode::kStepBlocks; ++lane) {
+      dw_half[lane] = w[q4_0_decode::transposed_block(lane)].d;
+    }
+    st.dw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(dw_half)));
+    return st;
   }
-  for (int r = 0; r < R; ++r) {
-    p.y[r * p.N + n] = horizontal_sum(_mm256_add_ps(acc[r][0], acc[r][1])) +
-                       _mm512_reduce_add_ps(correction[r]) + (p.bias ? p.bias[n] : 0.0f);
-  }
-}
+};
 
-template <int R>
-LOWSPEC_VNNI void decode_q4_0(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
+// The input rows re-laid for the steps once per call (thread-local, grown only), then the rows.
+void decode_q4_0(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
+  using namespace q4_0_decode;
   const int64_t blocks = p.K / kQuantBlock;
-  const int64_t padded = (blocks + 1) / 2 * 2;  // whole pairs per row
-  thread_local AlignedBuffer<int8_t> pair_x;
-  thread_local AlignedBuffer<float> offset_sum;
-  pair_x.resize(static_cast<size_t>(R * padded * kQuantBlock));
-  offset_sum.resize(static_cast<size_t>(R * blocks));
-  for (int r = 0; r < R; ++r) {
-    for (int64_t b = 0; b < padded; b += 2) {
-      // [b 0-15 | b+1 0-15 | b 16-31 | b+1 16-31]
-      int8_t* out = pair_x.data() + (r * padded + b) * kQuantBlock;
-      const int8_t* x = p.xq + (r * blocks + b) * kQuantBlock;
-      const bool second = b + 1 < blocks;
-      std::memcpy(out, x, 16);
-      std::memcpy(out + 32, x + 16, 16);
-      if (second) {
-        std::memcpy(out + 16, x + 32, 16);
-        std::memcpy(out + 48, x + 48, 16);
-      } else {
-        std::memset(out + 16, 0, 16);
-        std::memset(out + 48, 0, 16);
-      }
-    }
+  const int64_t steps = (blocks + kStepBlocks - 1) / kStepBlocks;
+  thread_local AlignedBuffer<int8_t> quad_x;
+  thread_local AlignedBuffer<float> xd_t;
+  thread_local AlignedBuffer<int32_t> offset_t;
+  const size_t lanes = static_cast<size_t>(p.M * steps * kStepBlocks);
+  quad_x.resize(lanes * kQuantBlock);
+  xd_t.resize(lanes);
+  offset_t.resize(lanes);
+  // Blocks past the row's end (a partial last step) multiply zeros.
+  std::memset(quad_x.data(), 0, quad_x.size());
+  std::memset(xd_t.data(), 0, lanes * sizeof(float));
+  std::memset(offset_t.data(), 0, lanes * sizeof(int32_t));
+  for (int64_t r = 0; r < p.M; ++r) {
     for (int64_t b = 0; b < blocks; ++b) {
-      offset_sum[r * blocks + b] = static_cast<float>(-8 * p.xsum[r * blocks + b]);
+      // Block b = 16 s + 4 g + j: lane j of quad g of step s.
+      const int64_t s = b / kStepBlocks, g = (b % kStepBlocks) / 4, j = b % 4;
+      int8_t* out = quad_x.data() + (r * steps + s) * kStepInputBytes + g * 128 + j * 16;
+      const int8_t* x = p.xq + (r * blocks + b) * kQuantBlock;
+      std::memcpy(out, x, 16);
+      std::memcpy(out + 64, x + 16, 16);
+      const int64_t lane = (r * steps + s) * kStepBlocks + 4 * j + g;
+      xd_t[lane] = p.xd[r * blocks + b];
+      offset_t[lane] = -8 * p.xsum[r * blocks + b];
     }
   }
-  for (int64_t n = n0; n < n1; ++n) decode_q4_0_row<R>(p, n, pair_x.data(), offset_sum.data());
+  const Q4DecodeInput in{quad_x.data(), xd_t.data(), offset_t.data()};
+  if (cpu_features().avx512vbmi) return decode_q4_0_vbmi(p, n0, n1, in);
+  q4_0_decode::decode<InsertReader>(p, n0, n1, in);
 }
 
 // Q4_K decode: per super-block the eight 6-bit (scale, min) pairs are widened once into
@@ -416,16 +381,7 @@ void matmul_quant_columns_avx512(const QuantMatmulProblem& p, int64_t n0, int64_
     case DType::Q8_0:
       return decode<Q8Unsigned>(p, n0, n1);
     case DType::Q4_0:
-      switch (p.M) {
-        case 1:
-          return decode_q4_0<1>(p, n0, n1);
-        case 2:
-          return decode_q4_0<2>(p, n0, n1);
-        case 3:
-          return decode_q4_0<3>(p, n0, n1);
-        default:
-          return decode_q4_0<4>(p, n0, n1);
-      }
+      return decode_q4_0(p, n0, n1);
     case DType::Q4_K:
       return decode_q4_k(p, n0, n1);
     case DType::Q6_K:  // also prefill: Q6_K has no panel packing (its groups are 16)

@@ -11,6 +11,9 @@
 #include "core/cpu_features.h"
 #include "kernels/matmul_dispatch.h"
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 #if defined(__aarch64__) && defined(__linux__)
 #include <asm/hwcap.h>
 #include <sys/auxv.h>
@@ -63,6 +66,22 @@ TEST(IsaDispatch, X86NeverPicksNeon) {
   EXPECT_NE(matmul_best_isa(), MatmulIsa::Neon);
   EXPECT_FALSE(cpu_features().neon);
   EXPECT_FALSE(cpu_features().dotprod);
+}
+
+// VBMI (the byte permutes of Q4_0 decode) as CPUID reports it, unless LOWSPEC_ISA caps it: the
+// capped run of the quantized matmul tests (ctest kernels_quant_matmul_avx512_novbmi) takes the
+// path of a VNNI core without it.
+TEST(IsaDispatch, X86VbmiFollowsCpuidAndTheCap) {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  const bool cpuid =
+      __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & bit_AVX512VBMI) && cpu_features().avx512f;
+  const char* cap = std::getenv("LOWSPEC_ISA");
+  const bool capped =
+      cap != nullptr && (std::string_view(cap) == "avx512-novbmi" ||
+                         std::string_view(cap) == "avx2" || std::string_view(cap) == "scalar");
+  EXPECT_EQ(cpu_features().avx512vbmi, cpuid && !capped);
+  EXPECT_EQ(cpu_features().summary().find("AVX512_VBMI") != std::string::npos,
+            cpu_features().avx512vbmi);
 }
 
 #endif

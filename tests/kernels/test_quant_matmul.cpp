@@ -55,8 +55,9 @@ class QuantMatmulPath : public ::testing::TestWithParam<MatmulIsa> {
 TEST_P(QuantMatmulPath, MatchesQuantizedReferenceOnAwkwardShapes) {
   const MatmulIsa isa = GetParam();
   const int64_t ms[] = {1, 2, 3, 4, 5, 7, 13, 40};
-  // one block, an odd number of blocks (AVX-512 pairs them), N tails of every tile width
-  const Shape shapes[] = {{32, 1}, {32, 7}, {96, 5}, {288, 33}, {64, 67}, {2080, 10}};
+  // one block, an odd number of blocks, N tails of every tile width, whole 16-block steps of
+  // Q4_0 decode with and without a partial one
+  const Shape shapes[] = {{32, 1}, {32, 7}, {96, 5}, {288, 33}, {64, 67}, {1024, 9}, {2080, 10}};
   std::mt19937 rng(7);
   for (DType dtype : {DType::Q8_0, DType::Q4_0}) {
     for (const Shape& s : shapes) {
