@@ -1,5 +1,5 @@
 // AVX-512 VNNI bodies for block-quantized weights against int8 activations (see
-// docs/ARCHITECTURE.md, "Where speed comes from"): decode (M <= 4) for Q8_0, Q4_0, Q4_K and
+// docs/ARCHITECTURE.md, "Where speed comes from"): decode (M <= 4) for Q8_0, Q4_0, Q4_K, Q5_K and
 // Q6_K, one weight row streamed at a time; prefill (M > 4) through the packed panels of
 // matmul_quant_panel_avx512.cpp; the AVX-512 activation quantizer. vpdpbusd multiplies unsigned
 // by signed bytes: the weights always enter unsigned, the activations signed.
@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "core/aligned_buffer.h"
 #include "core/cpu_features.h"
@@ -202,13 +203,16 @@ void decode_q4_0(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
   q4_0_decode::decode<InsertReader>(p, n0, n1, in);
 }
 
-// Q4_K decode: per super-block the eight 6-bit (scale, min) pairs are widened once into
+// Q4_K and Q5_K decode: per super-block the eight 6-bit (scale, min) pairs are widened once into
 // d * sc * dx and dmin * m * dx * sum(x) vectors (the activation side per 32-group); each group
-// is then one nibble unpack and one vpdpbusd, like Q4_0. One row at a time: a single stream.
-LOWSPEC_VNNI void decode_q4_k_row(const QuantMatmulProblem& p, int64_t m, int64_t n) {
+// is then one nibble unpack (plus, for Q5_K, its fifth bit from qh: bit j of each qh byte for
+// group j) and one vpdpbusd, like Q4_0. One row at a time: a single stream.
+template <class Block>
+LOWSPEC_VNNI void decode_q45_k_row(const QuantMatmulProblem& p, int64_t m, int64_t n) {
+  constexpr bool kFive = std::is_same_v<Block, BlockQ5_K>;
   const int64_t supers = p.K / kSuperBlock;
   const int64_t groups = p.K / kQuantBlock;
-  const BlockQ4_K* w = static_cast<const BlockQ4_K*>(p.w) + n * supers;
+  const Block* w = static_cast<const Block*>(p.w) + n * supers;
   const int8_t* xq = p.xq + m * p.K;
   const float* xd = p.xd + m * groups;
   const int32_t* xsum = p.xsum + m * groups;
@@ -217,7 +221,7 @@ LOWSPEC_VNNI void decode_q4_k_row(const QuantMatmulProblem& p, int64_t m, int64_
   const __m256i low = _mm256_set1_epi8(0x0f);
   alignas(32) float scale[8];
   for (int64_t sb = 0; sb < supers; ++sb) {
-    const BlockQ4_K& b = w[sb];
+    const Block& b = w[sb];
     const __m256 dx = _mm256_loadu_ps(xd + sb * 8);
     const __m256 dx_sum = _mm256_mul_ps(
         dx,
@@ -240,11 +244,20 @@ LOWSPEC_VNNI void decode_q4_k_row(const QuantMatmulProblem& p, int64_t m, int64_
     _mm256_store_ps(scale, _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(b.d)), scv), dx));
     correction =
         _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(b.dmin)), mnv), dx_sum, correction);
+    __m256i qh = _mm256_setzero_si256();
+    if constexpr (kFive) qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh));
     for (int chunk = 0; chunk < 4; ++chunk) {
       const int8_t* x = xq + sb * kSuperBlock + chunk * 64;
       const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + chunk * 32));
-      const __m256i u_lo = _mm256_and_si256(v, low);
-      const __m256i u_hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
+      __m256i u_lo = _mm256_and_si256(v, low);
+      __m256i u_hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
+      if constexpr (kFive) {  // + 16 where the group's bit of qh is set
+        const __m256i sixteen = _mm256_set1_epi8(16);
+        const __m256i bit_lo = _mm256_set1_epi8(static_cast<char>(1 << (2 * chunk)));
+        const __m256i bit_hi = _mm256_set1_epi8(static_cast<char>(1 << (2 * chunk + 1)));
+        u_lo = _mm256_mask_add_epi8(u_lo, _mm256_test_epi8_mask(qh, bit_lo), u_lo, sixteen);
+        u_hi = _mm256_mask_add_epi8(u_hi, _mm256_test_epi8_mask(qh, bit_hi), u_hi, sixteen);
+      }
       const __m256 dot_lo = _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(
           _mm256_setzero_si256(), u_lo, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x))));
       const __m256 dot_hi = _mm256_cvtepi32_ps(
@@ -258,9 +271,10 @@ LOWSPEC_VNNI void decode_q4_k_row(const QuantMatmulProblem& p, int64_t m, int64_
                      (p.bias ? p.bias[n] : 0.0f);
 }
 
-LOWSPEC_VNNI void decode_q4_k(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
+template <class Block>
+LOWSPEC_VNNI void decode_q45_k(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
   for (int64_t m = 0; m < p.M; ++m) {
-    for (int64_t n = n0; n < n1; ++n) decode_q4_k_row(p, m, n);
+    for (int64_t n = n0; n < n1; ++n) decode_q45_k_row<Block>(p, m, n);
   }
 }
 
@@ -383,7 +397,9 @@ void matmul_quant_columns_avx512(const QuantMatmulProblem& p, int64_t n0, int64_
     case DType::Q4_0:
       return decode_q4_0(p, n0, n1);
     case DType::Q4_K:
-      return decode_q4_k(p, n0, n1);
+      return decode_q45_k<BlockQ4_K>(p, n0, n1);
+    case DType::Q5_K:
+      return decode_q45_k<BlockQ5_K>(p, n0, n1);
     case DType::Q6_K:  // also prefill: Q6_K has no panel packing (its groups are 16)
       return decode_q6_k(p, n0, n1);
     default:
