@@ -53,7 +53,7 @@ void matmul_quant_columns_neon(const QuantMatmulProblem& p, int64_t n0, int64_t 
 // Whether matmul_quant_columns_neon runs its dotprod (SDOT) form on this CPU.
 bool matmul_neon_uses_dotprod();
 
-// Prefill (M > 4) through weight panels packed per call: Q8_0, Q4_0, Q4_K, Q5_K.
+// Prefill (M > 4) through weight panels packed per call: Q8_0, Q4_0, Q4_K, Q5_K, Q6_K.
 bool matmul_quant_panel_supports(DType type);
 void matmul_quant_panel_avx512(const QuantMatmulProblem& p, int64_t n0, int64_t n1);
 

@@ -400,7 +400,7 @@ void matmul_quant_columns_avx512(const QuantMatmulProblem& p, int64_t n0, int64_
       return decode_q45_k<BlockQ4_K>(p, n0, n1);
     case DType::Q5_K:
       return decode_q45_k<BlockQ5_K>(p, n0, n1);
-    case DType::Q6_K:  // also prefill: Q6_K has no panel packing (its groups are 16)
+    case DType::Q6_K:
       return decode_q6_k(p, n0, n1);
     default:
       return matmul_quant_columns_scalar(p, n0, n1);

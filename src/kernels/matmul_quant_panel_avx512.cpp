@@ -5,6 +5,9 @@
 // to 8 input rows, each row's 4 int8 activations broadcast from memory:
 //   per row and 32-element group: 8 vpdpbusd (512 multiply-adds), then
 //   acc += (scale * dx) * dot - offset * (dx * sum(x))
+// Q6_K's groups are 16 elements: two of them fill a 32-element group of the panel, each half with
+// its own scale and offset (the tile splits the dot after 4 of the 8 steps, and the offset of
+// the first half takes the sum of the first 16 activations, computed once per call).
 // The panel is per thread and reused; it is packed once per call and read by all M rows.
 #include <immintrin.h>
 
@@ -18,6 +21,8 @@
 #include "kernels/quant_groups.h"
 
 #define LOWSPEC_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,f16c")))
+#define LOWSPEC_VNNI_INLINE \
+  __attribute__((always_inline, target("avx512f,avx512bw,avx512vl,avx512vnni,fma,f16c")))
 
 namespace lowspec {
 
@@ -25,13 +30,13 @@ namespace {
 
 constexpr int kPanel = 16;    // weight rows per panel: one zmm of int32 lanes
 constexpr int kTileRows = 8;  // input rows sharing each loaded panel vector
-constexpr int kGroup = 32;    // elements per group (Q8_0, Q4_0, Q4_K, Q5_K)
+constexpr int kGroup = 32;    // elements per group of the panel (two of Q6_K's)
 constexpr int kSteps = kGroup / 4;
 
 struct Panel {
   AlignedBuffer<uint8_t> u;     // [groups][kSteps][kPanel][4]
-  AlignedBuffer<float> scale;   // [groups][kPanel]
-  AlignedBuffer<float> offset;  // [groups][kPanel]
+  AlignedBuffer<float> scale;   // [groups][kPanel] ([groups][2][kPanel] for Q6_K: per half)
+  AlignedBuffer<float> offset;  // as scale
 };
 
 // Group g of a row as 32 unsigned bytes: Q8_0 / Q4_0 in registers, the rest through
@@ -56,6 +61,15 @@ LOWSPEC_VNNI inline __m256i unpack_group(DType type, const uint8_t* row, int64_t
   }
   alignas(32) uint8_t u[kGroup];
   decode_group(type, row, g, u, scale, offset);
+  return _mm256_load_si256(reinterpret_cast<const __m256i*>(u));
+}
+
+// Q6_K's 16-element groups 2g and 2g + 1 as one 32-byte group, with both halves' scale and offset.
+LOWSPEC_VNNI inline __m256i unpack_q6_k_pair(const uint8_t* row, int64_t g, float* scale,
+                                             float* offset) {
+  alignas(32) uint8_t u[kGroup];
+  decode_group(DType::Q6_K, row, 2 * g, u, scale[0], offset[0]);
+  decode_group(DType::Q6_K, row, 2 * g + 1, u + kGroup / 2, scale[kPanel], offset[kPanel]);
   return _mm256_load_si256(reinterpret_cast<const __m256i*>(u));
 }
 
@@ -86,21 +100,26 @@ LOWSPEC_VNNI inline void transpose_8x8_halves(__m512i (&r)[8]) {
 // Rows [n0, n0 + cols) of W into the panel; missing rows (cols < 16) are zeros.
 LOWSPEC_VNNI void pack_panel(const QuantMatmulProblem& p, int64_t n0, int cols, Panel& panel) {
   const int64_t groups = p.K / kGroup;
+  const bool halves = p.w_dtype == DType::Q6_K;
+  const int per_group = halves ? 2 * kPanel : kPanel;  // scales per group
   const uint64_t row_bytes = *dtype_bytes(p.w_dtype, static_cast<uint64_t>(p.K));
   panel.u.resize(static_cast<size_t>(groups * kGroup * kPanel));
-  panel.scale.resize(static_cast<size_t>(groups * kPanel));
-  panel.offset.resize(static_cast<size_t>(groups * kPanel));
+  panel.scale.resize(static_cast<size_t>(groups * per_group));
+  panel.offset.resize(static_cast<size_t>(groups * per_group));
   const uint8_t* w = static_cast<const uint8_t*>(p.w) + n0 * row_bytes;
   for (int64_t g = 0; g < groups; ++g) {
-    float* scale = panel.scale.data() + g * kPanel;
-    float* offset = panel.offset.data() + g * kPanel;
+    float* scale = panel.scale.data() + g * per_group;
+    float* offset = panel.offset.data() + g * per_group;
+    std::fill_n(scale, per_group, 0.0f);
+    std::fill_n(offset, per_group, 0.0f);
     __m256i row[kPanel];
     for (int c = 0; c < kPanel; ++c) {
-      if (c < cols) {
-        row[c] = unpack_group(p.w_dtype, w + c * row_bytes, g, scale[c], offset[c]);
-      } else {
+      if (c >= cols) {
         row[c] = _mm256_setzero_si256();
-        scale[c] = offset[c] = 0.0f;
+      } else if (halves) {
+        row[c] = unpack_q6_k_pair(w + c * row_bytes, g, scale + c, offset + c);
+      } else {
+        row[c] = unpack_group(p.w_dtype, w + c * row_bytes, g, scale[c], offset[c]);
       }
     }
     __m512i r[8];
@@ -112,18 +131,44 @@ LOWSPEC_VNNI void pack_panel(const QuantMatmulProblem& p, int64_t n0, int cols, 
   }
 }
 
-// y[m0..m0+R, n0..n0+cols) from the packed panel.
+// Adds one group's (or half-group's) dot products of R rows, scaled, offsets taken out.
 template <int R>
-LOWSPEC_VNNI void panel_tile(const QuantMatmulProblem& p, const Panel& panel, int64_t m0,
-                             int64_t n0, int cols) {
+LOWSPEC_VNNI_INLINE inline void scale_dots(__m512 (&acc)[R], const __m512i (&dot)[R],
+                                           const float* scale, const float* offset,
+                                           const float (&dx)[R], const float (&sum)[R]) {
+  const __m512 s = _mm512_load_ps(scale), o = _mm512_load_ps(offset);
+  for (int r = 0; r < R; ++r) {
+    acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[r]), _mm512_mul_ps(s, _mm512_set1_ps(dx[r])),
+                             acc[r]);
+    acc[r] = _mm512_fnmadd_ps(o, _mm512_set1_ps(dx[r] * sum[r]), acc[r]);
+  }
+}
+
+// y[m0..m0+R, n0..n0+cols) from the packed panel; kHalves: Q6_K, a scale per 16 elements
+// (first_half_sum: each row's per-32-block sums of its first 16 activations).
+template <int R, bool kHalves>
+LOWSPEC_VNNI void panel_tile(const QuantMatmulProblem& p, const Panel& panel,
+                             const int32_t* first_half_sum, int64_t m0, int64_t n0, int cols) {
   const int64_t groups = p.K / kGroup;
+  constexpr int kPerGroup = kHalves ? 2 * kPanel : kPanel;
   __m512 acc[R];
   for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();
   for (int64_t g = 0; g < groups; ++g) {
     const __m512i* w = reinterpret_cast<const __m512i*>(panel.u.data() + g * kGroup * kPanel);
+    const float* scale = panel.scale.data() + g * kPerGroup;
+    const float* offset = panel.offset.data() + g * kPerGroup;
+    float dx[R], sum[R];
+    for (int r = 0; r < R; ++r) dx[r] = p.xd[(m0 + r) * groups + g];
     __m512i dot[R];
     for (int r = 0; r < R; ++r) dot[r] = _mm512_setzero_si512();
     for (int s = 0; s < kSteps; ++s) {
+      if (kHalves && s == kSteps / 2) {  // first 16 elements done
+        for (int r = 0; r < R; ++r) {
+          sum[r] = static_cast<float>(first_half_sum[(m0 + r) * groups + g]);
+        }
+        scale_dots<R>(acc, dot, scale, offset, dx, sum);
+        for (int r = 0; r < R; ++r) dot[r] = _mm512_setzero_si512();
+      }
       const __m512i ws = _mm512_load_si512(w + s);
       for (int r = 0; r < R; ++r) {
         const __m512i x =
@@ -131,16 +176,12 @@ LOWSPEC_VNNI void panel_tile(const QuantMatmulProblem& p, const Panel& panel, in
         dot[r] = _mm512_dpbusd_epi32(dot[r], ws, x);
       }
     }
-    const __m512 scale = _mm512_load_ps(panel.scale.data() + g * kPanel);
-    const __m512 offset = _mm512_load_ps(panel.offset.data() + g * kPanel);
     for (int r = 0; r < R; ++r) {
       const int64_t rg = (m0 + r) * groups + g;
-      const float dx = p.xd[rg];
-      acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[r]), _mm512_mul_ps(scale, _mm512_set1_ps(dx)),
-                               acc[r]);
-      acc[r] =
-          _mm512_fnmadd_ps(offset, _mm512_set1_ps(dx * static_cast<float>(p.xsum[rg])), acc[r]);
+      sum[r] = static_cast<float>(kHalves ? p.xsum[rg] - first_half_sum[rg] : p.xsum[rg]);
     }
+    scale_dots<R>(acc, dot, scale + (kHalves ? kPanel : 0), offset + (kHalves ? kPanel : 0), dx,
+                  sum);
   }
   const __mmask16 valid = static_cast<__mmask16>((1u << cols) - 1);
   const __m512 bias = p.bias ? _mm512_maskz_loadu_ps(valid, p.bias + n0) : _mm512_setzero_ps();
@@ -150,27 +191,43 @@ LOWSPEC_VNNI void panel_tile(const QuantMatmulProblem& p, const Panel& panel, in
 }
 
 template <int R = kTileRows>
-LOWSPEC_VNNI void panel_rows(const QuantMatmulProblem& p, const Panel& panel, int64_t m0,
-                             int64_t n0, int cols, int rows) {
+LOWSPEC_VNNI void panel_rows(const QuantMatmulProblem& p, const Panel& panel,
+                             const int32_t* first_half_sum, int64_t m0, int64_t n0, int cols,
+                             int rows) {
   if constexpr (R > 1) {
-    if (rows < R) return panel_rows<R - 1>(p, panel, m0, n0, cols, rows);
+    if (rows < R) return panel_rows<R - 1>(p, panel, first_half_sum, m0, n0, cols, rows);
   }
-  panel_tile<R>(p, panel, m0, n0, cols);
+  if (first_half_sum != nullptr) return panel_tile<R, true>(p, panel, first_half_sum, m0, n0, cols);
+  panel_tile<R, false>(p, panel, nullptr, m0, n0, cols);
 }
 
 }  // namespace
 
 bool matmul_quant_panel_supports(DType type) {
-  return type == DType::Q8_0 || type == DType::Q4_0 || type == DType::Q4_K || type == DType::Q5_K;
+  return type == DType::Q8_0 || type == DType::Q4_0 || type == DType::Q4_K || type == DType::Q5_K ||
+         type == DType::Q6_K;
 }
 
 LOWSPEC_VNNI void matmul_quant_panel_avx512(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
   thread_local Panel panel;
+  thread_local AlignedBuffer<int32_t> first_half_sum;
+  const int32_t* halves = nullptr;
+  if (p.w_dtype == DType::Q6_K) {
+    const int64_t blocks = p.M * p.K / kGroup;
+    first_half_sum.resize(static_cast<size_t>(blocks));
+    for (int64_t b = 0; b < blocks; ++b) {
+      int32_t sum = 0;
+      for (int j = 0; j < kGroup / 2; ++j) sum += p.xq[b * kGroup + j];
+      first_half_sum[b] = sum;
+    }
+    halves = first_half_sum.data();
+  }
   for (int64_t n = n0; n < n1; n += kPanel) {
     const int cols = static_cast<int>(std::min<int64_t>(kPanel, n1 - n));
     pack_panel(p, n, cols, panel);
     for (int64_t m = 0; m < p.M; m += kTileRows) {
-      panel_rows(p, panel, m, n, cols, static_cast<int>(std::min<int64_t>(kTileRows, p.M - m)));
+      panel_rows(p, panel, halves, m, n, cols,
+                 static_cast<int>(std::min<int64_t>(kTileRows, p.M - m)));
     }
   }
 }
