@@ -28,21 +28,32 @@ std::vector<PerplexityWindow> perplexity_windows(int64_t n_tokens, int64_t ctx, 
   return windows;
 }
 
+PerplexityPlan plan_perplexity(const Decoder& decoder, int64_t n_tokens, int64_t ctx,
+                               int64_t stride, int64_t logit_bytes) {
+  const ModelConfig& c = decoder.config();
+  check(ctx <= c.max_position_embeddings, decoder.path(),
+        cat("--ctx ", ctx, " exceeds the model's context (max_position_embeddings = ",
+            c.max_position_embeddings, ")"));
+  PerplexityPlan plan;
+  plan.windows = perplexity_windows(n_tokens, ctx, stride);
+  plan.longest = std::min(ctx, n_tokens);
+  // Logits are made a few rows at a time: [rows, V] can be large (Gemma's vocabulary is 256k).
+  plan.logit_rows = std::clamp<int64_t>(logit_bytes / (c.vocab_size * 4), 1, plan.longest);
+  plan.positions.resize(static_cast<size_t>(plan.longest));
+  for (int64_t p = 0; p < plan.longest; ++p) plan.positions[p] = p;
+  return plan;
+}
+
 PerplexityResult perplexity(const Decoder& decoder, const std::vector<int64_t>& ids, int64_t ctx,
                             int64_t stride, ThreadPool& pool) {
   const ModelConfig& c = decoder.config();
   const int64_t V = c.vocab_size, H = c.hidden_size, T = static_cast<int64_t>(ids.size());
-  check(ctx <= c.max_position_embeddings, decoder.path(),
-        cat("--ctx ", ctx, " exceeds the model's context (max_position_embeddings = ",
-            c.max_position_embeddings, ")"));
-  const auto windows = perplexity_windows(T, ctx, stride);
-  const int64_t longest = std::min(ctx, T);
-  // Logits are made a few rows at a time: [rows, V] can be large (Gemma's vocabulary is 256k).
-  const int64_t chunk = std::clamp<int64_t>((64 << 20) / (V * 4), 1, longest);
-  DecoderState state(c, 1, longest, longest, pool.size());
+  const PerplexityPlan plan = plan_perplexity(decoder, T, ctx, stride, int64_t{64} << 20);
+  const auto& windows = plan.windows;
+  const int64_t chunk = plan.logit_rows;
+  DecoderState state(c, 1, plan.longest, plan.longest, pool.size());
   AlignedBuffer<float> logits(static_cast<size_t>(chunk * V));
-  std::vector<int64_t> positions(static_cast<size_t>(longest));
-  for (int64_t p = 0; p < longest; ++p) positions[p] = p;
+  const std::vector<int64_t>& positions = plan.positions;
 
   PerplexityResult r;
   r.windows = static_cast<int64_t>(windows.size());
@@ -50,7 +61,10 @@ PerplexityResult perplexity(const Decoder& decoder, const std::vector<int64_t>& 
   int64_t windows_with_loss = 0;
   for (const PerplexityWindow& w : windows) {
     state.reset();
-    decoder.forward(state, DecoderStep{w.end - w.begin, ids.data() + w.begin, positions.data(), nullptr, nullptr}, pool);
+    decoder.forward(
+        state,
+        DecoderStep{w.end - w.begin, ids.data() + w.begin, positions.data(), nullptr, nullptr},
+        pool);
     double window_nll = 0;
     // The logits at window position p predict ids[begin + p + 1].
     for (int64_t t0 = w.first_scored; t0 < w.end; t0 += chunk) {

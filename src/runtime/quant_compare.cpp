@@ -69,19 +69,15 @@ DistributionComparison compare_decoders(const Decoder& ref, const Decoder& quant
   check(quant.config().vocab_size == c.vocab_size && quant.config().hidden_size == c.hidden_size,
         quant.path(), "the quantized model's shapes differ from the reference model's");
   const int64_t V = c.vocab_size, H = c.hidden_size, T = static_cast<int64_t>(ids.size());
-  check(ctx <= c.max_position_embeddings, ref.path(),
-        cat("--ctx ", ctx, " exceeds the model's context (max_position_embeddings = ",
-            c.max_position_embeddings, ")"));
-  const auto windows = perplexity_windows(T, ctx, stride);
-  const int64_t longest = std::min(ctx, T);
-  // Logits are made a few rows at a time, as perplexity() does: [rows, V] can be large.
-  const int64_t chunk = std::clamp<int64_t>((32 << 20) / (V * 4), 1, longest);
+  // Two logit buffers: half of perplexity()'s budget each.
+  const PerplexityPlan plan = plan_perplexity(ref, T, ctx, stride, int64_t{32} << 20);
+  const auto& windows = plan.windows;
+  const int64_t chunk = plan.logit_rows, longest = plan.longest;
   DecoderState ref_state(c, 1, longest, longest, pool.size());
   DecoderState quant_state(c, 1, longest, longest, pool.size());
   AlignedBuffer<float> ref_logits(static_cast<size_t>(chunk * V));
   AlignedBuffer<float> quant_logits(static_cast<size_t>(chunk * V));
-  std::vector<int64_t> positions(static_cast<size_t>(longest));
-  for (int64_t p = 0; p < longest; ++p) positions[p] = p;
+  const std::vector<int64_t>& positions = plan.positions;
 
   DistributionComparison r;
   r.windows = static_cast<int64_t>(windows.size());
