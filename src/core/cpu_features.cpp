@@ -58,6 +58,7 @@ CpuFeatures detect() {
       f.avx512vl = (b & bit_AVX512VL) && zmm_os;
       f.avx512vnni = (c & bit_AVX512VNNI) && zmm_os;
       f.avx512vbmi = (c & bit_AVX512VBMI) && zmm_os;
+      f.gfni = (c & bit_GFNI) && ymm_os;
     }
     if (__get_cpuid_count(7, 1, &a, &b, &c, &d)) {
       f.avx512bf16 = (a & (1u << 5)) && zmm_os;
@@ -80,7 +81,7 @@ CpuFeatures detect() {
       f.avx512f = f.avx512bw = f.avx512vl = f.avx512vnni = f.avx512bf16 = false;
     }
     // An AVX-512 VNNI core without VBMI, as Cascade Lake.
-    if (isa == "scalar" || isa == "avx2" || isa == "avx512-novbmi") f.avx512vbmi = false;
+    if (isa == "scalar" || isa == "avx2" || isa == "avx512-novbmi") f.avx512vbmi = f.gfni = false;
     if (isa == "scalar" || isa == "neon") f.dotprod = f.fp16 = f.bf16 = false;
     if (isa == "scalar") {
       f.avx = f.avx2 = f.fma = f.f16c = f.avxvnni = false;
@@ -109,6 +110,7 @@ std::string CpuFeatures::summary() const {
   add(avx512vl, "AVX512VL");
   add(avx512vnni, "AVX512_VNNI");
   add(avx512vbmi, "AVX512_VBMI");
+  add(gfni, "GFNI");
   add(avx512bf16, "AVX512_BF16");
   add(avxvnni, "AVX_VNNI");
   add(neon, "NEON");

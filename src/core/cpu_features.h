@@ -9,6 +9,7 @@ struct CpuFeatures {
   bool sse42 = false, avx = false, avx2 = false, fma = false, f16c = false;
   bool avx512f = false, avx512bw = false, avx512vl = false, avx512vnni = false, avx512bf16 = false;
   bool avx512vbmi = false;  // byte permutes (vpermt2b)
+  bool gfni = false;        // GF(2^8) affine byte transforms
   bool avxvnni = false;
   bool neon = false, dotprod = false;  // aarch64: ASIMD, SDOT/UDOT (asimddp)
   bool fp16 = false, bf16 = false;     // aarch64: half-precision arithmetic (asimdhp), BFDOT etc.

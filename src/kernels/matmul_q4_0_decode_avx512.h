@@ -4,12 +4,13 @@
 // (#pragma GCC target) before including this; the functions here carry none of their own.
 //
 // One row (a single stream) at a time, 16 blocks per step, no software prefetch (at this speed it
-// no longer helped: TinyLlama 1 thread 26.7 ms/token without, 27.6 with 5 lines 512 B ahead). zmm g holds the nibbles of blocks
-// 4g..4g+3, one per 128-bit lane; against activations laid out the same way once per call
-// (Q4DecodeInput::quad_x), two vpdpbusd leave each block's dot product as four dwords in its
-// lane. A 4x4 transpose-add of the four zmm gives the 16 blocks' sums in one zmm, block 4g + j at
-// lane 4j + g ("transposed order", which the scales and offsets are put in too), so the offset
-// (8 x the activation sum), the conversion to float and the scaling happen once per 16 blocks.
+// no longer helped: TinyLlama 1 thread 26.7 ms/token without, 27.6 with 5 lines 512 B ahead). zmm g
+// holds the nibbles of blocks 4g..4g+3, one per 128-bit lane; against activations laid out the same
+// way once per call (Q4DecodeInput::quad_x), two vpdpbusd leave each block's dot product as four
+// dwords in its lane. A 4x4 transpose-add of the four zmm gives the 16 blocks' sums in one zmm,
+// block 4g + j at lane 4j + g ("transposed order", which the scales and offsets are put in too), so
+// the offset (8 x the activation sum), the conversion to float and the scaling happen once per 16
+// blocks.
 #pragma once
 #include <immintrin.h>
 
@@ -32,7 +33,7 @@ struct Q4DecodeInput {
   const int32_t* offset_t;  // per row and step: -8 x activation sums in transposed order
 };
 
-// Columns [n0, n1) through the byte-permute step reader (needs AVX512_VBMI).
+// Columns [n0, n1) through the byte-permute step reader (needs AVX512_VBMI and GFNI).
 void decode_q4_0_vbmi(const QuantMatmulProblem& p, int64_t n0, int64_t n1, const Q4DecodeInput& in);
 
 // Compiled once per including file, each for its own target: nothing here may be shared.
@@ -58,7 +59,8 @@ inline __m512i transpose_add(const __m512i (&d)[4]) {
   return _mm512_add_epi32(_mm512_unpacklo_epi64(a, b), _mm512_unpackhi_epi64(a, b));
 }
 
-// y[r, n0..n1) for R input rows; Reader::load(const BlockQ4_0*) gives one step.
+// y[r, n0..n1) for R input rows; Reader::load(const BlockQ4_0*) gives one step and
+// Reader::high(v) the high nibbles of v's bytes.
 template <class Reader, int R>
 void decode_rows(const QuantMatmulProblem& p, int64_t n0, int64_t n1, const Q4DecodeInput& in) {
   const int64_t blocks = p.K / kQuantBlock;
@@ -81,7 +83,7 @@ void decode_rows(const QuantMatmulProblem& p, int64_t n0, int64_t n1, const Q4De
       __m512i lo[4], hi[4];
       for (int g = 0; g < 4; ++g) {
         lo[g] = _mm512_and_si512(st.quad[g], low4);
-        hi[g] = _mm512_and_si512(_mm512_srli_epi16(st.quad[g], 4), low4);
+        hi[g] = Reader::high(st.quad[g]);
       }
       for (int r = 0; r < R; ++r) {
         const int64_t at = r * steps + s;

@@ -167,6 +167,9 @@ struct InsertReader {
     st.dw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(dw_half)));
     return st;
   }
+  LOWSPEC_VNNI_INLINE static __m512i high(__m512i v) {
+    return _mm512_and_si512(_mm512_srli_epi16(v, 4), _mm512_set1_epi8(0x0f));
+  }
 };
 
 // The input rows re-laid for the steps once per call (thread-local, grown only), then the rows.
@@ -199,7 +202,7 @@ void decode_q4_0(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
     }
   }
   const Q4DecodeInput in{quad_x.data(), xd_t.data(), offset_t.data()};
-  if (cpu_features().avx512vbmi) return decode_q4_0_vbmi(p, n0, n1, in);
+  if (cpu_features().avx512vbmi && cpu_features().gfni) return decode_q4_0_vbmi(p, n0, n1, in);
   q4_0_decode::decode<InsertReader>(p, n0, n1, in);
 }
 

@@ -68,7 +68,7 @@ TEST(IsaDispatch, X86NeverPicksNeon) {
   EXPECT_FALSE(cpu_features().dotprod);
 }
 
-// VBMI (the byte permutes of Q4_0 decode) as CPUID reports it, unless LOWSPEC_ISA caps it: the
+// VBMI and GFNI (the byte permutes and nibble transform of Q4_0 decode) as CPUID reports them, unless LOWSPEC_ISA caps it: the
 // capped run of the quantized matmul tests (ctest kernels_quant_matmul_avx512_novbmi) takes the
 // path of a VNNI core without it.
 TEST(IsaDispatch, X86VbmiFollowsCpuidAndTheCap) {
@@ -80,6 +80,8 @@ TEST(IsaDispatch, X86VbmiFollowsCpuidAndTheCap) {
       cap != nullptr && (std::string_view(cap) == "avx512-novbmi" ||
                          std::string_view(cap) == "avx2" || std::string_view(cap) == "scalar");
   EXPECT_EQ(cpu_features().avx512vbmi, cpuid && !capped);
+  const bool gfni = (c & bit_GFNI) && cpu_features().avx;
+  EXPECT_EQ(cpu_features().gfni, gfni && !capped);
   EXPECT_EQ(cpu_features().summary().find("AVX512_VBMI") != std::string::npos,
             cpu_features().avx512vbmi);
 }
