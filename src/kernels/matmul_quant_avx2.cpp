@@ -1,17 +1,22 @@
-// AVX2 body for Q8_0/Q4_0 weights against quantized activations: one block (32 values) per ymm.
-// maddubs multiplies unsigned by signed bytes into saturating int16 pairs, so the weights enter
-// as |w| and the activations take the weights' signs (|w| <= 128, |x| <= 127: a pair sums to at
-// most 32512, no saturation); madd with ones widens to int32. Same tiling as the AVX-512 body:
-// up to 4 input rows x 2 weight rows per tile, weights streamed once when M <= 4.
+// AVX2 body for block-quantized weights against quantized activations: one block (32 values)
+// per ymm. maddubs multiplies unsigned by signed bytes into saturating int16 pairs, so Q8_0/Q4_0
+// weights enter as |w| and the activations take the weights' signs (|w| <= 128, |x| <= 127: a
+// pair sums to at most 32512, no saturation); madd with ones widens to int32. Same tiling as the
+// AVX-512 body: up to 4 input rows x 2 weight rows per tile, weights streamed once when M <= 4.
+// The k-quants enter as decode_group's unsigned bytes u (at most 63: no saturation either), one
+// weight row at a time, the offset times the activations' sums subtracted per super-block.
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 
+#include "core/aligned_buffer.h"
 #include "kernels/matmul_dispatch.h"
 #include "kernels/quant_blocks.h"
 
 #define LOWSPEC_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define LOWSPEC_AVX2_INLINE __attribute__((always_inline, target("avx2,fma,f16c")))
 
 namespace lowspec {
 
@@ -121,12 +126,213 @@ LOWSPEC_AVX2 void quant_columns(const QuantMatmulProblem& p, int64_t n0, int64_t
   }
 }
 
+constexpr int kRuns =
+    kSuperBlock / kQuantBlock;  // 32-element runs (activation blocks) per super-block
+
+// sum(u * x) over a run of 32 as 8 int32 lanes, adjacent int16 pairs weighted by mult.
+LOWSPEC_AVX2_INLINE inline __m256i run_dot(__m256i u, const int8_t* x, __m256i mult) {
+  const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x));
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(u, xv), mult);
+}
+
+// acc += float(dot) * scale
+LOWSPEC_AVX2_INLINE inline void accumulate(__m256& acc, __m256i dot, const float* scale) {
+  acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_broadcast_ss(scale), acc);
+}
+
+LOWSPEC_AVX2_INLINE inline void store_row_sums(const QuantMatmulProblem& p, int64_t m0, int64_t n,
+                                               int rows, const __m256 (*acc)[2]) {
+  for (int r = 0; r < rows; ++r) {
+    p.y[(m0 + r) * p.N + n] =
+        horizontal_sum(_mm256_add_ps(acc[r][0], acc[r][1])) + (p.bias ? p.bias[n] : 0.0f);
+  }
+}
+
+// Eight bytes (k_scales_mins) as eight floats.
+LOWSPEC_AVX2_INLINE inline __m256 bytes_to_floats(uint64_t bytes) {
+  return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<int64_t>(bytes))));
+}
+
+// Q4_K / Q5_K, y[m0..m0+R) at column n. Group j of a super-block is run j: value = d sc_j u -
+// dmin m_j, so the run adds d sc_j dx_j (u . x) - dmin m_j dx_j xsum_j; the second terms of all
+// eight runs are one vector per super-block. Chunk c of qs (32 bytes) holds runs 2c (low nibbles)
+// and 2c + 1 (high); Q5_K's bit 4 of run j is bit j of qh.
+template <bool kFive, int R>
+LOWSPEC_AVX2 void q4_5_k_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n) {
+  using Block = std::conditional_t<kFive, BlockQ5_K, BlockQ4_K>;
+  const int64_t supers = p.K / kSuperBlock, blocks = p.K / kQuantBlock;
+  const Block* w = static_cast<const Block*>(p.w) + n * supers;
+  const __m256i low4 = _mm256_set1_epi8(0x0f), bit4 = _mm256_set1_epi8(0x10);
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256 acc[R][2];
+  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  alignas(32) float scale[R][kRuns];  // d sc_j dx_j per input row
+  for (int64_t sb = 0; sb < supers; ++sb) {
+    const Block& b = w[sb];
+    uint64_t sc8, mn8;
+    k_scales_mins(b.scales, sc8, mn8);
+    const __m256 d_sc = _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(b.d)), bytes_to_floats(sc8));
+    const __m256 dmin_m = _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(b.dmin)), bytes_to_floats(mn8));
+    for (int r = 0; r < R; ++r) {
+      const int64_t a = (m0 + r) * blocks + sb * kRuns;
+      const __m256 dx = _mm256_loadu_ps(p.xd + a);
+      const __m256 xsum =
+          _mm256_cvtepi32_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.xsum + a)));
+      _mm256_store_ps(scale[r], _mm256_mul_ps(d_sc, dx));
+      acc[r][1] = _mm256_fnmadd_ps(dmin_m, _mm256_mul_ps(dx, xsum), acc[r][1]);
+    }
+    __m256i qh;
+    if constexpr (kFive) qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh));
+    for (int c = 0; c < kRuns / 2; ++c) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c));
+      __m256i u_lo = _mm256_and_si256(v, low4);
+      __m256i u_hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+      if constexpr (kFive) {
+        // qh shifted right by 2c: bits 0 and 1 of each byte are runs 2c and 2c + 1 (the 16-bit
+        // shifts leak across bytes only above the bits read).
+        u_lo = _mm256_or_si256(u_lo, _mm256_and_si256(_mm256_slli_epi16(qh, 4), bit4));
+        u_hi = _mm256_or_si256(u_hi, _mm256_and_si256(_mm256_slli_epi16(qh, 3), bit4));
+        qh = _mm256_srli_epi16(qh, 2);
+      }
+      for (int r = 0; r < R; ++r) {
+        const int8_t* x = p.xq + (m0 + r) * p.K + sb * kSuperBlock + 64 * c;
+        accumulate(acc[r][0], run_dot(u_lo, x, ones), &scale[r][2 * c]);
+        accumulate(acc[r][1], run_dot(u_hi, x + 32, ones), &scale[r][2 * c + 1]);
+      }
+    }
+  }
+  store_row_sums(p, m0, n, R, acc);
+}
+
+// Q6_K, y[m0..m0+R) at column n. Run k (32 elements) spans sub-blocks 2k and 2k + 1, so madd
+// weights its low 128-bit half (elements 0-15) by sc_2k and its high half by sc_2k+1 (|pair| <=
+// 2 * 63 * 127, times |sc| <= 128, fits int32): the run adds d dx_k (sc-weighted u . x) and the
+// super-block subtracts 32 d dx_k (sc_2k s_2k + sc_2k+1 s_2k+1), s the activations' sums per 16
+// (sum16).
+template <int R>
+LOWSPEC_AVX2 void q6_k_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n,
+                            const int16_t* sum16) {
+  const int64_t supers = p.K / kSuperBlock, blocks = p.K / kQuantBlock;
+  const BlockQ6_K* w = static_cast<const BlockQ6_K*>(p.w) + n * supers;
+  const __m256i low4 = _mm256_set1_epi8(0x0f), low2 = _mm256_set1_epi8(0x03);
+  // Run k % 4 of a half: int16 scale 2k' in every pair of the low half, 2k' + 1 in the high half.
+  const __m256i pick[4] = {
+      _mm256_setr_epi8(0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3,
+                       2, 3, 2, 3, 2, 3),
+      _mm256_setr_epi8(4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7,
+                       6, 7, 6, 7, 6, 7),
+      _mm256_setr_epi8(8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 10, 11, 10, 11, 10, 11, 10,
+                       11, 10, 11, 10, 11, 10, 11, 10, 11),
+      _mm256_setr_epi8(12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 14, 15, 14,
+                       15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15)};
+  __m256 acc[R][2];
+  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  alignas(32) float scale[R][kRuns];  // d dx_k per input row
+  for (int64_t sb = 0; sb < supers; ++sb) {
+    const BlockQ6_K& b = w[sb];
+    const __m256i sc16 =
+        _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales)));
+    const __m256 d = _mm256_set1_ps(_cvtsh_ss(b.d));
+    for (int r = 0; r < R; ++r) {
+      const int64_t a = (m0 + r) * blocks + sb * kRuns;
+      const __m256 d_dx = _mm256_mul_ps(d, _mm256_loadu_ps(p.xd + a));
+      _mm256_store_ps(scale[r], d_dx);
+      const __m256i s = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sum16 + 2 * a));
+      const __m256 offset = _mm256_cvtepi32_ps(_mm256_madd_epi16(sc16, s));
+      acc[r][1] = _mm256_fnmadd_ps(_mm256_mul_ps(offset, _mm256_set1_ps(32.0f)), d_dx, acc[r][1]);
+    }
+    for (int half = 0; half < 2; ++half) {
+      // Both 128-bit lanes hold this half's 8 scales, for pick.
+      const __m256i sc_half = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(
+          _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b.scales + 8 * half))));
+      const uint8_t* ql = b.ql + 64 * half;
+      const __m256i l0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql));
+      const __m256i l1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 32));
+      const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh + 32 * half));
+      // Runs 0-3 of the half: low nibbles of l0, l1, then high nibbles, with qh bits 0-1 .. 6-7.
+      const __m256i u[4] = {
+          _mm256_or_si256(_mm256_and_si256(l0, low4),
+                          _mm256_slli_epi16(_mm256_and_si256(h, low2), 4)),
+          _mm256_or_si256(_mm256_and_si256(l1, low4),
+                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), low2), 4)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), low4),
+                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 4), low2), 4)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), low4),
+                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 6), low2), 4))};
+      for (int k = 0; k < 4; ++k) {
+        const int run = 4 * half + k;
+        const __m256i mult = _mm256_shuffle_epi8(sc_half, pick[k]);
+        for (int r = 0; r < R; ++r) {
+          const int8_t* x = p.xq + (m0 + r) * p.K + sb * kSuperBlock + 32 * run;
+          accumulate(acc[r][k & 1], run_dot(u[k], x, mult), &scale[r][run]);
+        }
+      }
+    }
+  }
+  store_row_sums(p, m0, n, R, acc);
+}
+
+// Q6_K's activation sums per 16 elements, every input row, once per call.
+const int16_t* sums_of_16(const QuantMatmulProblem& p) {
+  thread_local AlignedBuffer<int16_t> sums;
+  const int64_t count = p.M * p.K / 16;
+  sums.resize(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) {
+    int16_t s = 0;
+    for (int j = 0; j < 16; ++j) s = static_cast<int16_t>(s + p.xq[16 * i + j]);
+    sums[i] = s;
+  }
+  return sums.data();
+}
+
+// A k-quant weight row at a time (one stream), up to 4 input rows per pass over it.
+template <int R>
+LOWSPEC_AVX2 void k_quant_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n,
+                               const int16_t* sum16) {
+  switch (p.w_dtype) {
+    case DType::Q4_K:
+      return q4_5_k_tile<false, R>(p, m0, n);
+    case DType::Q5_K:
+      return q4_5_k_tile<true, R>(p, m0, n);
+    default:
+      return q6_k_tile<R>(p, m0, n, sum16);
+  }
+}
+
+LOWSPEC_AVX2 void k_quant_columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
+  const int16_t* sum16 = p.w_dtype == DType::Q6_K ? sums_of_16(p) : nullptr;
+  for (int64_t n = n0; n < n1; ++n) {
+    for (int64_t m = 0; m < p.M; m += kTileRows) {
+      switch (std::min<int64_t>(kTileRows, p.M - m)) {
+        case 1:
+          k_quant_tile<1>(p, m, n, sum16);
+          break;
+        case 2:
+          k_quant_tile<2>(p, m, n, sum16);
+          break;
+        case 3:
+          k_quant_tile<3>(p, m, n, sum16);
+          break;
+        default:
+          k_quant_tile<kTileRows>(p, m, n, sum16);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void matmul_quant_columns_avx2(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
-  if (dtype_block_elems(p.w_dtype) == kSuperBlock) return matmul_quant_columns_scalar(p, n0, n1);
-  if (p.w_dtype == DType::Q4_0) return quant_columns<Q4Weights>(p, n0, n1);
-  quant_columns<Q8Weights>(p, n0, n1);
+  switch (p.w_dtype) {
+    case DType::Q4_K:
+    case DType::Q5_K:
+    case DType::Q6_K:
+      return k_quant_columns(p, n0, n1);
+    case DType::Q4_0:
+      return quant_columns<Q4Weights>(p, n0, n1);
+    default:
+      return quant_columns<Q8Weights>(p, n0, n1);
+  }
 }
 
 }  // namespace lowspec

@@ -51,6 +51,18 @@ inline void k_scale_min(const uint8_t* scales, int j, int& sc, int& m) {
   }
 }
 
+// All eight of k_scale_min's scales (byte j of sc) and mins (byte j of m) at once: the 12 bytes as
+// three little-endian words, the low 6 bits of words 0 and 1 give j < 4, word 2's nibbles plus
+// the top 2 bits of words 0 and 1 give j >= 4.
+inline void k_scales_mins(const uint8_t* scales, uint64_t& sc, uint64_t& m) {
+  uint32_t w[3] = {};
+  for (int i = 0; i < 12; ++i) w[i / 4] |= uint32_t{scales[i]} << 8 * (i % 4);
+  sc = (w[0] & 0x3f3f3f3fu) | uint64_t{(w[2] & 0x0f0f0f0fu) | ((w[0] >> 6) & 0x03030303u) << 4}
+                                  << 32;
+  m = (w[1] & 0x3f3f3f3fu) |
+      uint64_t{((w[2] >> 4) & 0x0f0f0f0fu) | ((w[1] >> 6) & 0x03030303u) << 4} << 32;
+}
+
 // As Q4_K with a fifth bit per element in qh: q in 0..31.
 struct BlockQ5_K {
   uint16_t d;

@@ -1,6 +1,6 @@
 // k-quant weights in matmul: decode_group reads every block format as dequantize_row does; the
-// scalar k-quant body (and every ISA's entry, which falls back to it) equals float math on the
-// dequantized weights and the activations rounded as matmul() rounds them, on awkward sizes.
+// scalar k-quant body equals float math on the dequantized weights and the activations rounded as
+// matmul() rounds them, and every SIMD body this CPU runs equals the scalar one, on awkward sizes.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -85,8 +85,8 @@ TEST(KQuantMatmul, EqualsFloatMathOnDequantizedOperands) {
   std::mt19937 rng(23);
   ThreadPool pool(2);
   for (DType t : kKQuants) {
-    for (int64_t K : {256, 768}) {
-      for (int64_t N : {1, 5, 33}) {
+    for (int64_t K : {256, 768, 2304}) {
+      for (int64_t N : {1, 7, 33}) {
         Weights w;
         const std::vector<float> f = random_floats(N * K, rng);
         w.view = quantize_matrix(TensorView{DType::F32, {N, K}, f.data(), f.size() * 4}, t,
@@ -96,7 +96,7 @@ TEST(KQuantMatmul, EqualsFloatMathOnDequantizedOperands) {
         for (int64_t n = 0; n < N; ++n) dequantize_row(w.view, n, &w.values[n * K]);
         const TensorView dense{DType::F32, {N, K}, w.values.data(), w.values.size() * 4};
         const std::vector<float> bias = random_floats(N, rng);
-        for (int64_t M : {1, 3, 7, 20}) {
+        for (int64_t M : {1, 2, 3, 4, 5, 7, 20}) {
           const std::vector<float> x = random_floats(M * K, rng);
           const std::vector<float> xr = rounded_activations(x, M, K);
           std::vector<float> want(M * N), got(M * N, NAN), twin(M * N, NAN);
@@ -113,8 +113,8 @@ TEST(KQuantMatmul, EqualsFloatMathOnDequantizedOperands) {
             ASSERT_NEAR(twin[i], want[i], 1e-6 * magnitude) << dtype_name(t) << " at " << i;
           }
           // Every ISA entry takes k-quants and agrees with the scalar body up to float
-          // summation order.
-          for (MatmulIsa isa : {MatmulIsa::Avx2, MatmulIsa::Avx512}) {
+          // summation order (decode M <= 4, row tiles beyond).
+          for (MatmulIsa isa : {MatmulIsa::Avx2, MatmulIsa::Avx512, MatmulIsa::Neon}) {
             if (!matmul_isa_supported(isa)) continue;
             std::vector<float> fast(M * N, NAN);
             matmul_with_isa(isa, x.data(), M, K, w.view, bias.data(), fast.data(), pool);
