@@ -135,9 +135,10 @@ LOWSPEC_AVX2_INLINE inline __m256i run_dot(__m256i u, const int8_t* x, __m256i m
   return _mm256_madd_epi16(_mm256_maddubs_epi16(u, xv), mult);
 }
 
-// acc += float(dot) * scale
-LOWSPEC_AVX2_INLINE inline void accumulate(__m256& acc, __m256i dot, const float* scale) {
-  acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_broadcast_ss(scale), acc);
+// acc += float(dot) * scales[run]; a permute, not a store and reload (which stalls forwarding).
+LOWSPEC_AVX2_INLINE inline void accumulate(__m256& acc, __m256i dot, __m256 scales, int run) {
+  const __m256 scale = _mm256_permutevar8x32_ps(scales, _mm256_set1_epi32(run));
+  acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), scale, acc);
 }
 
 LOWSPEC_AVX2_INLINE inline void store_row_sums(const QuantMatmulProblem& p, int64_t m0, int64_t n,
@@ -166,7 +167,7 @@ LOWSPEC_AVX2 void q4_5_k_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n
   const __m256i ones = _mm256_set1_epi16(1);
   __m256 acc[R][2];
   for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
-  alignas(32) float scale[R][kRuns];  // d sc_j dx_j per input row
+  __m256 scale[R];  // d sc_j dx_j per input row
   for (int64_t sb = 0; sb < supers; ++sb) {
     const Block& b = w[sb];
     uint64_t sc8, mn8;
@@ -178,7 +179,7 @@ LOWSPEC_AVX2 void q4_5_k_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n
       const __m256 dx = _mm256_loadu_ps(p.xd + a);
       const __m256 xsum =
           _mm256_cvtepi32_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.xsum + a)));
-      _mm256_store_ps(scale[r], _mm256_mul_ps(d_sc, dx));
+      scale[r] = _mm256_mul_ps(d_sc, dx);
       acc[r][1] = _mm256_fnmadd_ps(dmin_m, _mm256_mul_ps(dx, xsum), acc[r][1]);
     }
     __m256i qh;
@@ -196,8 +197,8 @@ LOWSPEC_AVX2 void q4_5_k_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n
       }
       for (int r = 0; r < R; ++r) {
         const int8_t* x = p.xq + (m0 + r) * p.K + sb * kSuperBlock + 64 * c;
-        accumulate(acc[r][0], run_dot(u_lo, x, ones), &scale[r][2 * c]);
-        accumulate(acc[r][1], run_dot(u_hi, x + 32, ones), &scale[r][2 * c + 1]);
+        accumulate(acc[r][0], run_dot(u_lo, x, ones), scale[r], 2 * c);
+        accumulate(acc[r][1], run_dot(u_hi, x + 32, ones), scale[r], 2 * c + 1);
       }
     }
   }
@@ -227,7 +228,7 @@ LOWSPEC_AVX2 void q6_k_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n,
                        15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15)};
   __m256 acc[R][2];
   for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
-  alignas(32) float scale[R][kRuns];  // d dx_k per input row
+  __m256 scale[R];  // d dx_k per input row
   for (int64_t sb = 0; sb < supers; ++sb) {
     const BlockQ6_K& b = w[sb];
     const __m256i sc16 =
@@ -236,7 +237,7 @@ LOWSPEC_AVX2 void q6_k_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n,
     for (int r = 0; r < R; ++r) {
       const int64_t a = (m0 + r) * blocks + sb * kRuns;
       const __m256 d_dx = _mm256_mul_ps(d, _mm256_loadu_ps(p.xd + a));
-      _mm256_store_ps(scale[r], d_dx);
+      scale[r] = d_dx;
       const __m256i s = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sum16 + 2 * a));
       const __m256 offset = _mm256_cvtepi32_ps(_mm256_madd_epi16(sc16, s));
       acc[r][1] = _mm256_fnmadd_ps(_mm256_mul_ps(offset, _mm256_set1_ps(32.0f)), d_dx, acc[r][1]);
@@ -264,7 +265,7 @@ LOWSPEC_AVX2 void q6_k_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n,
         const __m256i mult = _mm256_shuffle_epi8(sc_half, pick[k]);
         for (int r = 0; r < R; ++r) {
           const int8_t* x = p.xq + (m0 + r) * p.K + sb * kSuperBlock + 32 * run;
-          accumulate(acc[r][k & 1], run_dot(u[k], x, mult), &scale[r][run]);
+          accumulate(acc[r][k & 1], run_dot(u[k], x, mult), scale[r], run);
         }
       }
     }
