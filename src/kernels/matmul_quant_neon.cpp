@@ -1,15 +1,16 @@
-// NEON body (aarch64) for Q8_0/Q4_0 weights against int8 activations. A weight block is unpacked
-// once into two int8x16 registers and dotted with up to 4 input rows; each row keeps a float32x4
-// accumulator (the integer dot's 4 lanes times the two block scales), summed across lanes at the
-// end. The integer dot is SDOT where the CPU has dotprod (ARMv8.2+: Cortex-A55/A76, Apple, ...),
-// widening multiplies otherwise (Raspberry Pi 3/4), chosen once per process; the SDOT form is
-// compiled for armv8.2-a+dotprod in its own function, so a CPU without it never executes an SDOT.
-// Other quantized formats (k-quants) take the portable body.
+// NEON body (aarch64) for block-quantized weights against int8 activations. A weight block (a
+// super-block for the k-quants) is unpacked once into int8x16 registers and dotted with up to 4
+// input rows; each row keeps a float32x4 accumulator (the integer dot's 4 lanes times the
+// scales), summed across lanes at the end. The integer dot is SDOT where the CPU has dotprod
+// (ARMv8.2+: Cortex-A55/A76, Apple, ...), widening multiplies otherwise (Raspberry Pi 3/4), chosen
+// once per process; the SDOT form is compiled for armv8.2-a+dotprod in its own function, so a CPU
+// without it never executes an SDOT.
 #include <arm_neon.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "core/cpu_features.h"
 #include "kernels/matmul_dispatch.h"
@@ -41,7 +42,8 @@ inline float unpack(const BlockQ4_0& b, int8x16_t& lo, int8x16_t& hi) {
   return f16_scale(b.d);
 }
 
-// Sum of w[j] * x[j] over a 32-element block, spread over 4 int32 lanes. Exact for any int8s.
+// Sum of w[j] * x[j] over a 32-element block (dot) or 16 elements (dot16), spread over 4 int32
+// lanes. Exact for any int8s.
 struct WideningDot {
   static int32x4_t dot(int8x16_t w0, int8x16_t w1, int8x16_t x0, int8x16_t x1) {
     int32x4_t acc = vpaddlq_s16(vmull_s8(vget_low_s8(w0), vget_low_s8(x0)));
@@ -49,12 +51,19 @@ struct WideningDot {
     acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(w1), vget_low_s8(x1)));
     return vpadalq_s16(acc, vmull_high_s8(w1, x1));
   }
+  static int32x4_t dot16(int8x16_t w, int8x16_t x) {
+    return vpadalq_s16(vpaddlq_s16(vmull_s8(vget_low_s8(w), vget_low_s8(x))), vmull_high_s8(w, x));
+  }
 };
 struct SdotDot {
   __attribute__((target("arch=armv8.2-a+dotprod"))) static int32x4_t dot(int8x16_t w0, int8x16_t w1,
                                                                          int8x16_t x0,
                                                                          int8x16_t x1) {
     return vdotq_s32(vdotq_s32(vdupq_n_s32(0), w0, x0), w1, x1);
+  }
+  __attribute__((target("arch=armv8.2-a+dotprod"))) static int32x4_t dot16(int8x16_t w,
+                                                                           int8x16_t x) {
+    return vdotq_s32(vdupq_n_s32(0), w, x);
   }
 };
 
@@ -99,18 +108,164 @@ inline void quant_columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
   }
 }
 
+constexpr int kRuns = kSuperBlock / kQuantBlock;  // 32-element runs (activation blocks) per block
+
+// A k-quant super-block unpacked: value = d * sc[i / 16] * w[i] - offset[i / 32], w the 256
+// weights as signed bytes (decode_group's u, minus 32 for Q6_K), 16 per register; the offsets
+// (Q4_K/Q5_K only) multiply each run's activation sum (xsum).
+struct KSuperBlock {
+  int8x16_t w[kSuperBlock / 16];
+  int32_t sc[kSuperBlock / 16];
+  float d;
+  float offset[kRuns];
+};
+
+// Q4_K / Q5_K: run j (one sub-block) is chunk j / 2 of qs (32 bytes), low nibbles for even j,
+// high for odd; Q5_K's bit 4 of run j is bit j of qh.
+template <bool kFive>
+struct Q4_5K {
+  using Block = std::conditional_t<kFive, BlockQ5_K, BlockQ4_K>;
+  static constexpr bool kOffsets = true;
+  static void unpack(const Block& b, KSuperBlock& s) {
+    uint64_t sc8, mn8;
+    k_scales_mins(b.scales, sc8, mn8);
+    s.d = f16_scale(b.d);
+    const float dmin = f16_scale(b.dmin);
+    for (int j = 0; j < kRuns; ++j) {
+      s.sc[2 * j] = s.sc[2 * j + 1] = static_cast<int32_t>((sc8 >> 8 * j) & 0xff);
+      s.offset[j] = dmin * static_cast<float>((mn8 >> 8 * j) & 0xff);
+    }
+    const uint8x16_t low4 = vdupq_n_u8(0x0f), bit4 = vdupq_n_u8(0x10);
+    for (int half = 0; half < 2; ++half) {  // elements 0-15 and 16-31 of each run
+      uint8x16_t qh;
+      if constexpr (kFive) qh = vld1q_u8(b.qh + 16 * half);
+      for (int c = 0; c < kRuns / 2; ++c) {
+        const uint8x16_t v = vld1q_u8(b.qs + 32 * c + 16 * half);
+        uint8x16_t lo = vandq_u8(v, low4), hi = vshrq_n_u8(v, 4);
+        if constexpr (kFive) {
+          // Bit j of qh to bit 4: shift left by 4 - j (right for j > 4).
+          lo = vorrq_u8(lo,
+                        vandq_u8(vshlq_u8(qh, vdupq_n_s8(static_cast<int8_t>(4 - 2 * c))), bit4));
+          hi = vorrq_u8(hi,
+                        vandq_u8(vshlq_u8(qh, vdupq_n_s8(static_cast<int8_t>(3 - 2 * c))), bit4));
+        }
+        s.w[4 * c + half] = vreinterpretq_s8_u8(lo);
+        s.w[4 * c + 2 + half] = vreinterpretq_s8_u8(hi);
+      }
+    }
+  }
+};
+
+// Q6_K: per 128 elements, ql's 64 bytes (l0 = the first 32, l1 = the next) and qh's 32 give runs
+// 0-3: low nibbles of l0, l1, then high nibbles, with qh bits 0-1, 2-3, 4-5, 6-7 on top; the
+// value is d * sc * (u - 32), so w = u - 32 and no offsets.
+struct Q6K {
+  using Block = BlockQ6_K;
+  static constexpr bool kOffsets = false;
+  static void unpack(const BlockQ6_K& b, KSuperBlock& s) {
+    for (int i = 0; i < kSuperBlock / 16; ++i) s.sc[i] = b.scales[i];
+    s.d = f16_scale(b.d);
+    const uint8x16_t low4 = vdupq_n_u8(0x0f), low2 = vdupq_n_u8(0x03);
+    const int8x16_t thirty_two = vdupq_n_s8(32);
+    for (int half = 0; half < 2; ++half) {
+      for (int i = 0; i < 2; ++i) {  // elements 0-15 and 16-31 of each run
+        const uint8x16_t l0 = vld1q_u8(b.ql + 64 * half + 16 * i);
+        const uint8x16_t l1 = vld1q_u8(b.ql + 64 * half + 32 + 16 * i);
+        const uint8x16_t h = vld1q_u8(b.qh + 32 * half + 16 * i);
+        const uint8x16_t u[4] = {
+            vorrq_u8(vandq_u8(l0, low4), vshlq_n_u8(vandq_u8(h, low2), 4)),
+            vorrq_u8(vandq_u8(l1, low4), vshlq_n_u8(vandq_u8(vshrq_n_u8(h, 2), low2), 4)),
+            vorrq_u8(vshrq_n_u8(l0, 4), vshlq_n_u8(vandq_u8(vshrq_n_u8(h, 4), low2), 4)),
+            vorrq_u8(vshrq_n_u8(l1, 4), vshlq_n_u8(vshrq_n_u8(h, 6), 4))};
+        for (int k = 0; k < 4; ++k) {
+          s.w[2 * (4 * half + k) + i] = vsubq_s8(vreinterpretq_s8_u8(u[k]), thirty_two);
+        }
+      }
+    }
+  }
+};
+
+// y[m0 .. m0+R) at column n for k-quant weights: run k adds d dx_k (sc_2k w . x over its first
+// 16 + sc_2k+1 w . x over its second 16) - offset_k dx_k xsum_k.
+template <class F, class Dot, int R>
+inline void k_column_rows(const QuantMatmulProblem& p, int64_t n, int64_t m0) {
+  const int64_t supers = p.K / kSuperBlock, blocks = p.K / kQuantBlock;
+  const typename F::Block* w = static_cast<const typename F::Block*>(p.w) + n * supers;
+  float32x4_t acc[R], correction[R];
+  for (int r = 0; r < R; ++r) acc[r] = correction[r] = vdupq_n_f32(0.0f);
+  KSuperBlock s;
+  for (int64_t sb = 0; sb < supers; ++sb) {
+    F::unpack(w[sb], s);
+    for (int r = 0; r < R; ++r) {
+      const int8_t* x = p.xq + (m0 + r) * p.K + sb * kSuperBlock;
+      const float* xd = p.xd + (m0 + r) * blocks + sb * kRuns;
+      for (int k = 0; k < kRuns; ++k) {
+        int32x4_t dot = vmulq_n_s32(Dot::dot16(s.w[2 * k], vld1q_s8(x + 32 * k)), s.sc[2 * k]);
+        dot = vmlaq_n_s32(dot, Dot::dot16(s.w[2 * k + 1], vld1q_s8(x + 32 * k + 16)),
+                          s.sc[2 * k + 1]);
+        acc[r] = vmlaq_n_f32(acc[r], vcvtq_f32_s32(dot), s.d * xd[k]);
+      }
+      if constexpr (F::kOffsets) {
+        const int32_t* xsum = p.xsum + (m0 + r) * blocks + sb * kRuns;
+        for (int h = 0; h < kRuns; h += 4) {
+          const float32x4_t dx_sum =
+              vmulq_f32(vld1q_f32(xd + h), vcvtq_f32_s32(vld1q_s32(xsum + h)));
+          correction[r] = vmlaq_f32(correction[r], vld1q_f32(s.offset + h), dx_sum);
+        }
+      }
+    }
+  }
+  const float bias = p.bias ? p.bias[n] : 0.0f;
+  for (int r = 0; r < R; ++r) {
+    p.y[(m0 + r) * p.N + n] = vaddvq_f32(acc[r]) - vaddvq_f32(correction[r]) + bias;
+  }
+}
+
+template <class F, class Dot>
+inline void k_quant_columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
+  for (int64_t n = n0; n < n1; ++n) {
+    int64_t m = 0;
+    for (; m + kTileRows <= p.M; m += kTileRows) k_column_rows<F, Dot, kTileRows>(p, n, m);
+    switch (p.M - m) {
+      case 3:
+        k_column_rows<F, Dot, 3>(p, n, m);
+        break;
+      case 2:
+        k_column_rows<F, Dot, 2>(p, n, m);
+        break;
+      case 1:
+        k_column_rows<F, Dot, 1>(p, n, m);
+        break;
+    }
+  }
+}
+
+template <class Dot>
+inline void columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
+  switch (p.w_dtype) {
+    case DType::Q4_K:
+      return k_quant_columns<Q4_5K<false>, Dot>(p, n0, n1);
+    case DType::Q5_K:
+      return k_quant_columns<Q4_5K<true>, Dot>(p, n0, n1);
+    case DType::Q6_K:
+      return k_quant_columns<Q6K, Dot>(p, n0, n1);
+    case DType::Q4_0:
+      return quant_columns<BlockQ4_0, Dot>(p, n0, n1);
+    default:
+      return quant_columns<BlockQ8_0, Dot>(p, n0, n1);
+  }
+}
+
 // Each form is one function with everything inlined (flatten), so the SDOT instructions stay
 // inside the function compiled for +dotprod.
 __attribute__((flatten)) void columns_widening(const QuantMatmulProblem& p, int64_t n0,
                                                int64_t n1) {
-  if (p.w_dtype == DType::Q4_0) return quant_columns<BlockQ4_0, WideningDot>(p, n0, n1);
-  quant_columns<BlockQ8_0, WideningDot>(p, n0, n1);
+  columns<WideningDot>(p, n0, n1);
 }
 
 __attribute__((target("arch=armv8.2-a+dotprod"), flatten)) void columns_sdot(
     const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
-  if (p.w_dtype == DType::Q4_0) return quant_columns<BlockQ4_0, SdotDot>(p, n0, n1);
-  quant_columns<BlockQ8_0, SdotDot>(p, n0, n1);
+  columns<SdotDot>(p, n0, n1);
 }
 
 }  // namespace
@@ -120,9 +275,6 @@ bool matmul_neon_uses_dotprod() {
 }
 
 void matmul_quant_columns_neon(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
-  if (p.w_dtype != DType::Q8_0 && p.w_dtype != DType::Q4_0) {
-    return matmul_quant_columns_scalar(p, n0, n1);
-  }
   static const auto columns = matmul_neon_uses_dotprod() ? columns_sdot : columns_widening;
   columns(p, n0, n1);
 }
