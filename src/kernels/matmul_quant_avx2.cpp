@@ -126,8 +126,8 @@ LOWSPEC_AVX2 void quant_columns(const QuantMatmulProblem& p, int64_t n0, int64_t
   }
 }
 
-constexpr int kRuns =
-    kSuperBlock / kQuantBlock;  // 32-element runs (activation blocks) per super-block
+// 32-element runs (activation blocks) per super-block.
+constexpr int kRuns = kSuperBlock / kQuantBlock;
 
 // sum(u * x) over a run of 32 as 8 int32 lanes, adjacent int16 pairs weighted by mult.
 LOWSPEC_AVX2_INLINE inline __m256i run_dot(__m256i u, const int8_t* x, __m256i mult) {
