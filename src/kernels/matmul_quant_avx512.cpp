@@ -229,17 +229,8 @@ LOWSPEC_VNNI void decode_q45_k_row(const QuantMatmulProblem& p, int64_t m, int64
     const __m256 dx_sum = _mm256_mul_ps(
         dx,
         _mm256_cvtepi32_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xsum + sb * 8))));
-    // The 12 scale bytes as three words: sc[0..3] and m[0..3] are the low 6 bits of words 0 and
-    // 1; sc[4..7] and m[4..7] take 4 bits from word 2 and their top 2 bits from the top of
-    // words 0 and 1 (k_scale_min, four at a time).
-    uint32_t word[3];
-    std::memcpy(word, b.scales, sizeof(word));
-    const uint64_t sc8 = (word[0] & 0x3f3f3f3fu) |
-                         uint64_t{(word[2] & 0x0f0f0f0fu) | ((word[0] >> 6) & 0x03030303u) << 4}
-                             << 32;
-    const uint64_t mn8 =
-        (word[1] & 0x3f3f3f3fu) |
-        uint64_t{((word[2] >> 4) & 0x0f0f0f0fu) | ((word[1] >> 6) & 0x03030303u) << 4} << 32;
+    uint64_t sc8, mn8;
+    k_scales_mins(b.scales, sc8, mn8);
     const __m256 scv =
         _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<int64_t>(sc8))));
     const __m256 mnv =
