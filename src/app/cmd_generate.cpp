@@ -16,6 +16,7 @@
 #include "optimize/weight_quant.h"
 #include "runtime/generate.h"
 #include "runtime/token_ids.h"
+#include "tokenizer/gguf_tokenizer.h"
 #include "tokenizer/tokenizer.h"
 
 namespace lowspec::app {
@@ -36,7 +37,9 @@ struct GenerateArgs {
 bool has_tokenizer(const std::string& model) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (fs::path(model).extension() == ".gguf") return GgufFile::open(model).has("tokenizer.ggml.model");
+  if (fs::path(model).extension() == ".gguf") {
+    return tokenizer::gguf_has_vocab(GgufFile::open(model));
+  }
   if (!fs::is_directory(model, ec)) return false;
   for (const char* f : {"tokenizer.json", "tokenizer.model"})
     if (fs::exists(fs::path(model) / f, ec)) return true;
@@ -57,7 +60,8 @@ SamplingParams sampling_params(const GenerateArgs& a, const GenerationConfig& g)
 }
 
 int run(const GenerateArgs& a) {
-  check(a.prompt.empty() != a.prompt_ids.empty(), "", "give exactly one of --prompt and --prompt-ids");
+  check(a.prompt.empty() != a.prompt_ids.empty(), "",
+        "give exactly one of --prompt and --prompt-ids");
   Decoder decoder(a.model, parse_weight_quant(a.quant));
   const ModelConfig& c = decoder.config();
   const GenerationConfig gen = load_generation_config(a.model, c);
@@ -65,7 +69,8 @@ int run(const GenerateArgs& a) {
   std::unique_ptr<tokenizer::Tokenizer> tok;
   if (has_tokenizer(a.model)) tok = tokenizer::load_tokenizer(a.model);
   check(tok || (a.prompt.empty() && a.stop.empty()), a.model,
-        "no tokenizer found for the model (tokenizer.json, tokenizer.model or GGUF tokenizer.ggml.*): "
+        "no tokenizer found for the model (tokenizer.json, tokenizer.model or GGUF "
+        "tokenizer.ggml.*): "
         "--prompt and --stop "
         "need one; pass token ids with --prompt-ids");
   std::vector<int64_t> prompt;
@@ -82,11 +87,14 @@ int run(const GenerateArgs& a) {
   o.eos_ids = gen.eos_token_ids;
   o.pad_id = gen.pad_token_id >= 0 ? gen.pad_token_id : (o.eos_ids.empty() ? 0 : o.eos_ids[0]);
   const int64_t room = c.max_position_embeddings - static_cast<int64_t>(prompt.size());
-  check(room > 0, a.model, cat("the prompt of ", prompt.size(), " tokens fills the model's context (",
-                               "max_position_embeddings = ", c.max_position_embeddings, ")"));
+  check(room > 0, a.model,
+        cat("the prompt of ", prompt.size(), " tokens fills the model's context (",
+            "max_position_embeddings = ", c.max_position_embeddings, ")"));
   // An explicit --max-new-tokens beyond the context is an error (in generate); a default is fitted.
-  o.max_new_tokens = a.max_new_tokens > 0 ? a.max_new_tokens
-                                          : std::min<int64_t>(gen.max_new_tokens > 0 ? gen.max_new_tokens : 64, room);
+  o.max_new_tokens =
+      a.max_new_tokens > 0
+          ? a.max_new_tokens
+          : std::min<int64_t>(gen.max_new_tokens > 0 ? gen.max_new_tokens : 64, room);
 
   ThreadPool pool(a.threads > 0 ? a.threads : physical_cores());
   // With a tokenizer: stream the text (unless --json) and stop at a stop string.
@@ -117,8 +125,10 @@ int run(const GenerateArgs& a) {
   const GenerateResult r = generate(decoder, {prompt}, o, pool, on_tokens);
 
   const double prefill_ms_per_token = r.prefill_ms / static_cast<double>(r.prefill_tokens);
-  const double decode_ms_per_token = r.decode_steps > 0 ? r.decode_ms / static_cast<double>(r.decode_steps) : 0.0;
-  const double peak_rss_mib = static_cast<double>(process_memory().peak_rss_bytes) / (1024.0 * 1024.0);
+  const double decode_ms_per_token =
+      r.decode_steps > 0 ? r.decode_ms / static_cast<double>(r.decode_steps) : 0.0;
+  const double peak_rss_mib =
+      static_cast<double>(process_memory().peak_rss_bytes) / (1024.0 * 1024.0);
   if (a.json) {
     Json j = {{"ids", r.new_ids[0]},
               {"text", text},
@@ -130,39 +140,52 @@ int run(const GenerateArgs& a) {
               {"peak_rss_mib", peak_rss_mib}};
     std::printf("%s\n", j.dump(-1, ' ', false, Json::error_handler_t::replace).c_str());
   } else {
-    if (tok && text.size() > printed) std::fwrite(text.data() + printed, 1, text.size() - printed, stdout);
+    if (tok && text.size() > printed)
+      std::fwrite(text.data() + printed, 1, text.size() - printed, stdout);
     if (!tok)
-      for (size_t i = 0; i < r.new_ids[0].size(); ++i) std::printf(i ? " %lld" : "%lld", static_cast<long long>(r.new_ids[0][i]));
+      for (size_t i = 0; i < r.new_ids[0].size(); ++i)
+        std::printf(i ? " %lld" : "%lld", static_cast<long long>(r.new_ids[0][i]));
     std::printf("\n");
-    std::fprintf(stderr, "prefill %.2f ms/token (%lld tokens), decode %.2f ms/token (%lld tokens), %d threads, peak RSS %.1f MiB\n",
-                 prefill_ms_per_token, static_cast<long long>(r.prefill_tokens), decode_ms_per_token,
-                 static_cast<long long>(r.decode_steps), pool.size(), peak_rss_mib);
+    std::fprintf(stderr,
+                 "prefill %.2f ms/token (%lld tokens), decode %.2f ms/token (%lld tokens), %d "
+                 "threads, peak RSS %.1f MiB\n",
+                 prefill_ms_per_token, static_cast<long long>(r.prefill_tokens),
+                 decode_ms_per_token, static_cast<long long>(r.decode_steps), pool.size(),
+                 peak_rss_mib);
   }
   return 0;
 }
 
-CommandRegistrar reg{{"generate", "Generate tokens from a prompt with a causal LM (greedy with --temperature 0)",
-                      [](CLI::App& app) -> std::function<int()> {
-                        auto a = std::make_shared<GenerateArgs>();
-                        app.add_option("--model", a->model, "Hugging Face model folder or .gguf file")->required();
-                        app.add_option("--prompt", a->prompt, "prompt text (needs the model's tokenizer)");
-                        app.add_option("--prompt-ids", a->prompt_ids, "prompt token ids, e.g. 1,2,3");
-                        app.add_option("--max-new-tokens", a->max_new_tokens,
-                                       "tokens to generate (default: generation_config.json's, else 64)")
-                            ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
-                        app.add_option("--temperature", a->temperature, "0: greedy (default unless generation_config.json samples)")
-                            ->check(CLI::NonNegativeNumber);
-                        app.add_option("--top-k", a->top_k, "keep the k most likely tokens (0: off; default 50 as transformers)");
-                        app.add_option("--top-p", a->top_p, "nucleus sampling mass (1: off)");
-                        app.add_option("--min-p", a->min_p, "drop tokens below min-p x the top probability (0: off)");
-                        app.add_option("--repetition-penalty", a->repetition_penalty, "penalty for tokens already seen (1: off)");
-                        app.add_option("--stop", a->stop, "stop when the text contains this (repeatable; needs the tokenizer)");
-                        app.add_option("--seed", a->seed, "random seed for sampling");
-                        app.add_option("--threads", a->threads, "threads (default: physical cores)")->check(CLI::Range(1, 4096));
-                        add_quant_option(app, a->quant);
-                        app.add_flag("--json", a->json, "print {ids, text, prefill_ms_per_token, decode_ms_per_token, ...}");
-                        return [a] { return run(*a); };
-                      }}};
+CommandRegistrar reg{
+    {"generate", "Generate tokens from a prompt with a causal LM (greedy with --temperature 0)",
+     [](CLI::App& app) -> std::function<int()> {
+       auto a = std::make_shared<GenerateArgs>();
+       app.add_option("--model", a->model, "Hugging Face model folder or .gguf file")->required();
+       app.add_option("--prompt", a->prompt, "prompt text (needs the model's tokenizer)");
+       app.add_option("--prompt-ids", a->prompt_ids, "prompt token ids, e.g. 1,2,3");
+       app.add_option("--max-new-tokens", a->max_new_tokens,
+                      "tokens to generate (default: generation_config.json's, else 64)")
+           ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
+       app.add_option("--temperature", a->temperature,
+                      "0: greedy (default unless generation_config.json samples)")
+           ->check(CLI::NonNegativeNumber);
+       app.add_option("--top-k", a->top_k,
+                      "keep the k most likely tokens (0: off; default 50 as transformers)");
+       app.add_option("--top-p", a->top_p, "nucleus sampling mass (1: off)");
+       app.add_option("--min-p", a->min_p,
+                      "drop tokens below min-p x the top probability (0: off)");
+       app.add_option("--repetition-penalty", a->repetition_penalty,
+                      "penalty for tokens already seen (1: off)");
+       app.add_option("--stop", a->stop,
+                      "stop when the text contains this (repeatable; needs the tokenizer)");
+       app.add_option("--seed", a->seed, "random seed for sampling");
+       app.add_option("--threads", a->threads, "threads (default: physical cores)")
+           ->check(CLI::Range(1, 4096));
+       add_quant_option(app, a->quant);
+       app.add_flag("--json", a->json,
+                    "print {ids, text, prefill_ms_per_token, decode_ms_per_token, ...}");
+       return [a] { return run(*a); };
+     }}};
 
 }  // namespace
 }  // namespace lowspec::app

@@ -15,6 +15,7 @@
 #include "core/process_memory.h"
 #include "core/thread_pool.h"
 #include "optimize/gguf_export.h"
+#include "tokenizer/gguf_tokenizer.h"
 #include "tokenizer/gguf_vocab_export.h"
 
 namespace lowspec::app {
@@ -33,7 +34,11 @@ bool write_tokenizer(GgufWriter& w, const ModelConfig& c, const std::string& mod
                                   id(c.eos_token_ids.empty() ? -1 : c.eos_token_ids[0]),
                                   id(c.pad_token_id)};
   const auto vocab = tokenizer::gguf_vocab_from_folder(model_dir, ids, c.vocab_size);
-  if (vocab) tokenizer::add_gguf_vocab(w, *vocab);
+  // Without one, say so: llama.cpp's loader requires the key and takes "none" as no vocabulary.
+  if (vocab)
+    tokenizer::add_gguf_vocab(w, *vocab);
+  else
+    w.add_string("tokenizer.ggml.model", std::string(tokenizer::kGgufNoVocab));
   return vocab.has_value();
 }
 

@@ -22,28 +22,41 @@ std::optional<int32_t> optional_id(const GgufFile& g, const std::string& key, si
 void llama_parts(PipelineParts& parts, bool add_space_prefix) {
   Json normalizers = Json::array();
   if (add_space_prefix) normalizers.push_back({{"type", "Prepend"}, {"prepend", "\u2581"}});
-  normalizers.push_back({{"type", "Replace"}, {"pattern", {{"String", " "}}}, {"content", "\u2581"}});
+  normalizers.push_back(
+      {{"type", "Replace"}, {"pattern", {{"String", " "}}}, {"content", "\u2581"}});
   parts.normalizer = parse_normalizer({{"type", "Sequence"}, {"normalizers", normalizers}}, "");
-  Json decoders = Json::array({{{"type", "Replace"}, {"pattern", {{"String", "\u2581"}}}, {"content", " "}},
-                               {{"type", "ByteFallback"}},
-                               {{"type", "Fuse"}}});
-  if (add_space_prefix) decoders.push_back({{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}});
+  Json decoders =
+      Json::array({{{"type", "Replace"}, {"pattern", {{"String", "\u2581"}}}, {"content", " "}},
+                   {{"type", "ByteFallback"}},
+                   {{"type", "Fuse"}}});
+  if (add_space_prefix)
+    decoders.push_back({{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}});
   parts.decoder = parse_decoder({{"type", "Sequence"}, {"decoders", decoders}}, "");
 }
 
 }  // namespace
 
+bool gguf_has_vocab(const GgufFile& g) {
+  const auto model = g.get_string_opt("tokenizer.ggml.model");
+  return model && *model != kGgufNoVocab && *model != "no_vocab";
+}
+
 GgufVocab read_gguf_vocab(const GgufFile& g) {
   GgufVocab v;
   v.model = g.get_string("tokenizer.ggml.model");
+  check(gguf_has_vocab(g), g.path(),
+        cat("the file has no vocabulary (tokenizer.ggml.model = \"", v.model,
+            "\"): pass a tokenizer or token ids"));
   v.pre = g.get_string_opt("tokenizer.ggml.pre").value_or("");
   v.tokens = g.get_array("tokenizer.ggml.tokens").strings();
   const size_t n = v.tokens.size();
   check(n > 0, g.path(), "tokenizer.ggml.tokens is empty");
   if (g.has("tokenizer.ggml.scores")) v.scores = g.get_array("tokenizer.ggml.scores").floats();
-  if (g.has("tokenizer.ggml.token_type")) v.token_type = g.get_array("tokenizer.ggml.token_type").int32s();
+  if (g.has("tokenizer.ggml.token_type"))
+    v.token_type = g.get_array("tokenizer.ggml.token_type").int32s();
   if (g.has("tokenizer.ggml.merges")) v.merges = g.get_array("tokenizer.ggml.merges").strings();
-  check(v.scores.empty() || v.scores.size() == n, g.path(), "tokenizer.ggml.scores and tokens differ in length");
+  check(v.scores.empty() || v.scores.size() == n, g.path(),
+        "tokenizer.ggml.scores and tokens differ in length");
   check(v.token_type.empty() || v.token_type.size() == n, g.path(),
         "tokenizer.ggml.token_type and tokens differ in length");
   v.bos = optional_id(g, "tokenizer.ggml.bos_token_id", n);
@@ -66,9 +79,10 @@ std::unique_ptr<Tokenizer> make_gguf_tokenizer(const GgufVocab& v, const std::st
   // Control, unknown and user-defined tokens are matched in the raw text before the model.
   for (size_t id = 0; id < n; ++id) {
     const int32_t type = type_of(id);
-    if ((type == kTypeControl || type == kTypeUnknown || type == kTypeUserDefined) && !v.tokens[id].empty())
-      parts.added_tokens.push_back(
-          {static_cast<int32_t>(id), v.tokens[id], type != kTypeUserDefined, false, false, false, false});
+    if ((type == kTypeControl || type == kTypeUnknown || type == kTypeUserDefined) &&
+        !v.tokens[id].empty())
+      parts.added_tokens.push_back({static_cast<int32_t>(id), v.tokens[id],
+                                    type != kTypeUserDefined, false, false, false, false});
   }
   Vocab vocab;
   bool add_bos = false, add_eos = false;
@@ -92,8 +106,10 @@ std::unique_ptr<Tokenizer> make_gguf_tokenizer(const GgufVocab& v, const std::st
     std::vector<BpeMerge> merges;
     for (const std::string& m : v.merges) {
       const size_t space = m.find(' ');
-      check(space != std::string::npos, file, cat("tokenizer.ggml.merges entry \"", m, "\" has no space"));
-      merges.push_back({m.substr(0, space), m.substr(space + 1), static_cast<double>(merges.size())});
+      check(space != std::string::npos, file,
+            cat("tokenizer.ggml.merges entry \"", m, "\" has no space"));
+      merges.push_back(
+          {m.substr(0, space), m.substr(space + 1), static_cast<double>(merges.size())});
     }
     parts.model = make_bpe(std::move(vocab), merges, BpeOptions{}, file);
     parts.pre_tokenizer = make_byte_level_pre_tokenizer(false, true);
@@ -106,7 +122,8 @@ std::unique_ptr<Tokenizer> make_gguf_tokenizer(const GgufVocab& v, const std::st
     const std::string marker = "\u2581";
     for (size_t id = 0; id < n; ++id) {
       std::string t = v.tokens[id];
-      if (type_of(id) == 1) t = t.compare(0, marker.size(), marker) == 0 ? t.substr(marker.size()) : "##" + t;
+      if (type_of(id) == 1)
+        t = t.compare(0, marker.size(), marker) == 0 ? t.substr(marker.size()) : "##" + t;
       vocab.add(std::move(t), static_cast<int64_t>(id), file);
     }
     check(v.unk.has_value(), file, "a bert vocabulary needs tokenizer.ggml.unknown_token_id");
@@ -117,7 +134,8 @@ std::unique_ptr<Tokenizer> make_gguf_tokenizer(const GgufVocab& v, const std::st
     parts.pre_tokenizer = make_bert_pre_tokenizer();
     parts.decoder = make_wordpiece_decoder("##", true);
   } else {
-    throw Error(file, cat("tokenizer.ggml.model \"", v.model, "\" is not supported (llama, gpt2, bert)"));
+    throw Error(file,
+                cat("tokenizer.ggml.model \"", v.model, "\" is not supported (llama, gpt2, bert)"));
   }
 
   auto t = std::make_unique<PipelineTokenizer>(std::move(parts), file);

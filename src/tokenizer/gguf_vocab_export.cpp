@@ -68,6 +68,14 @@ void set_special_ids(GgufVocab& v, const std::string& dir,
   v.add_eos = config.add_eos_token.value_or(add_eos);
 }
 
+// GGUF readers (llama.cpp) take one token per embedding row: fewer tokens are padded, more are a
+// tokenizer that belongs to another model.
+void check_fits_embeddings(const std::string& file, int64_t tokens, int64_t model_vocab_size) {
+  check(model_vocab_size <= 0 || tokens <= model_vocab_size, file,
+        cat("the tokenizer has ", tokens, " tokens but the model's vocab_size is ",
+            model_vocab_size, ": it belongs to another model"));
+}
+
 // tokenizer.model: the pieces, scores and types as llama.cpp's converter writes them (unused ids
 // up to the embedding rows padded like the tokenizer.json path).
 GgufVocab vocab_from_sentencepiece(const std::string& file, const std::string& dir,
@@ -78,6 +86,7 @@ GgufVocab vocab_from_sentencepiece(const std::string& file, const std::string& d
   v.model = "llama";
   std::map<std::string, int32_t> ids;
   const int pieces = sp.GetPieceSize();
+  check_fits_embeddings(file, pieces, model_vocab_size);
   const int64_t n = std::max<int64_t>(pieces, model_vocab_size);
   for (int64_t id = 0; id < n; ++id) {
     if (id >= pieces) {
@@ -136,6 +145,7 @@ GgufVocab vocab_from_tokenizer_json(const std::string& file, const std::string& 
     types[id] = a.value("special", false) ? kControl : kUserDefined;
   }
   check(!by_id.empty(), file, "the vocabulary is empty");
+  check_fits_embeddings(file, by_id.rbegin()->first + 1, model_vocab_size);
   const int64_t n = std::max<int64_t>(by_id.rbegin()->first + 1, model_vocab_size);
   check(n <= (int64_t{1} << 24), file, cat("vocabulary of ", n, " tokens is too large"));
 

@@ -2,18 +2,21 @@
 // on the files. The fixtures carry no tokenizer, and llama.cpp loads no file without
 // tokenizer.ggml.model, so each model folder gets a generated tokenizer.json sized to its
 // vocabulary: SentencePiece-style BPE (byte fallback, tokenizer.ggml.model "llama") for llama and
-// gemma, byte-level BPE (model "gpt2" with merges) for phi.
+// gemma, byte-level BPE (model "gpt2" with merges) for phi. The bare folders are written too:
+// their files must say they have no vocabulary (tokenizer.ggml.model "none").
 //   node run_interop.mjs LOWSPEC FIXTURES OUTDIR
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const [lowspec, fixtures, out] = process.argv.slice(2);
+const [lowspec, fixturesArg, out] = process.argv.slice(2);
 if (!out) {
   console.error("usage: node run_interop.mjs LOWSPEC FIXTURES OUTDIR");
   process.exit(2);
 }
+// Absolute, as the model folders link to it.
+const fixtures = resolve(fixturesArg);
 const checker = join(dirname(fileURLToPath(import.meta.url)), "check_gguf.mjs");
 const MODELS = [
   { fixture: "llama", arch: "llama", tokenizer: "spm" },
@@ -84,10 +87,11 @@ for (const m of MODELS) {
   const { tokenizer, config } = tokenizerJson(m.tokenizer, vocab_size);
   writeFileSync(join(folder, "tokenizer.json"), JSON.stringify(tokenizer));
   writeFileSync(join(folder, "tokenizer_config.json"), JSON.stringify(config));
-  for (const to of FORMATS) {
-    const file = join(out, `${m.fixture}-${to}.gguf`);
+  const runs = FORMATS.map((to) => ({ to, input: folder, file: join(out, `${m.fixture}-${to}.gguf`) }));
+  runs.push({ to: "q8_0", input: source, file: join(out, `${m.fixture}-bare-q8_0.gguf`) });
+  for (const { to, input, file } of runs) {
     try {
-      execFileSync(lowspec, ["quantize", folder, "--to", to, "--out", file, "--quiet", "--threads", "1"], { stdio: ["ignore", "inherit", "inherit"] });
+      execFileSync(lowspec, ["quantize", input, "--to", to, "--out", file, "--quiet", "--threads", "1"], { stdio: ["ignore", "inherit", "inherit"] });
     } catch {
       console.log(`${file}: lowspec quantize failed`);
       ++failed;

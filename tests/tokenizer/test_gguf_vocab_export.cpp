@@ -106,5 +106,20 @@ TEST(GgufVocabExport, KeysFollowLlamaCpp) {
   EXPECT_EQ(gguf_vocab_from_folder(fixture("hf-tiny/llama"), {}, 512), std::nullopt);
 }
 
+// A tokenizer with more tokens than the model has embedding rows belongs to another model: GGUF
+// readers take one token per row, so the file would not load there.
+TEST(GgufVocabExport, RejectsMoreTokensThanEmbeddingRows) {
+  LOWSPEC_REQUIRE_FIXTURE("tokenizers/hf/tinyllama-1.1b-chat-v1.0/tokenizer.json");
+  LOWSPEC_REQUIRE_FIXTURE("tokenizers/hf/phi-2/tokenizer.json");
+  for (const char* name : {"tinyllama-1.1b-chat-v1.0", "phi-2"}) {
+    try {
+      gguf_vocab_from_folder(fixture(std::string("tokenizers/hf/") + name), {}, 512);
+      ADD_FAILURE() << name << ": accepted for a 512-row model";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("vocab_size is 512"), std::string::npos) << e.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace lowspec::tokenizer
