@@ -138,25 +138,60 @@ TEST_P(GgufExport, GenerateFromTheFileMatchesTheFolder) {
 TEST(GgufExportFile, CarriesTheTokenizerForTextPrompts) {
   LOWSPEC_REQUIRE_FIXTURE("hf-tiny/llama/config.json");
   LOWSPEC_REQUIRE_FIXTURE("tokenizers/hf/tinyllama-1.1b-chat-v1.0/tokenizer.json");
-  // The tiny llama weights with TinyLlama's tokenizer ("a" is [1, 263], inside the 512 rows).
+  // A small synthetic llama with TinyLlama's 32000-token vocabulary and its tokenizer.
   TempDir dir;
+  std::ofstream(dir.file("config.json"))
+      << R"({"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 64,
+             "intermediate_size": 128, "num_attention_heads": 4, "num_key_value_heads": 2,
+             "num_hidden_layers": 2, "vocab_size": 32000, "max_position_embeddings": 128,
+             "bos_token_id": 1, "eos_token_id": 2})";
   const std::string folder = dir.file("model");
-  std::filesystem::create_directory(folder);
-  for (const char* f : {"config.json", "generation_config.json", "model.safetensors"})
-    std::filesystem::create_symlink(test::fixture("hf-tiny/llama/") + f, folder + "/" + f);
+  std::string err;
+  ASSERT_EQ(
+      test::run_lowspec("synth " + dir.file("config.json") + " --out " + folder, nullptr, &err), 0)
+      << err;
   for (const char* f : {"tokenizer.json", "tokenizer_config.json"}) {
     std::filesystem::create_symlink(test::fixture("tokenizers/hf/tinyllama-1.1b-chat-v1.0/") + f,
                                     folder + "/" + f);
   }
   quantize(folder, "f32", dir.file("m.gguf"));
-  EXPECT_EQ(GgufFile::open(dir.file("m.gguf")).get_string("tokenizer.ggml.model"), "llama");
+  const GgufFile g = GgufFile::open(dir.file("m.gguf"));
+  EXPECT_EQ(g.get_string("tokenizer.ggml.model"), "llama");
+  EXPECT_EQ(g.get_array("tokenizer.ggml.tokens").strings().size(), 32000u);
   const std::string args = " --prompt a --max-new-tokens 6 --temperature 0 --json";
-  std::string from_folder, from_file, err;
+  std::string from_folder, from_file;
   ASSERT_EQ(test::run_lowspec("generate --model " + folder + args, &from_folder, &err), 0) << err;
   ASSERT_EQ(test::run_lowspec("generate --model " + dir.file("m.gguf") + args, &from_file, &err), 0)
       << err;
   EXPECT_EQ(json_ids(from_file), json_ids(from_folder));
   EXPECT_NE(json_ids(from_file).find("\"ids\":["), std::string::npos);
+}
+
+// The tiny llama's 512 embedding rows with TinyLlama's 32000-token tokenizer: a file GGUF readers
+// would reject (one token per row), so quantize refuses it, naming the tokenizer file; without any
+// tokenizer the file says it has no vocabulary.
+TEST(GgufExportFile, RejectsATokenizerOfAnotherModelAndMarksNone) {
+  LOWSPEC_REQUIRE_FIXTURE("hf-tiny/llama/config.json");
+  LOWSPEC_REQUIRE_FIXTURE("tokenizers/hf/tinyllama-1.1b-chat-v1.0/tokenizer.json");
+  TempDir dir;
+  const std::string folder = dir.file("model");
+  std::filesystem::create_directory(folder);
+  for (const char* f : {"config.json", "generation_config.json", "model.safetensors"})
+    std::filesystem::create_symlink(test::fixture("hf-tiny/llama/") + f, folder + "/" + f);
+  quantize(folder, "q8_0", dir.file("bare.gguf"));
+  EXPECT_EQ(GgufFile::open(dir.file("bare.gguf")).get_string("tokenizer.ggml.model"), "none");
+  std::filesystem::create_symlink(
+      test::fixture("tokenizers/hf/tinyllama-1.1b-chat-v1.0/tokenizer.json"),
+      folder + "/tokenizer.json");
+  std::string err;
+  EXPECT_EQ(test::run_lowspec("quantize " + folder + " --to q8_0 --out " + dir.file("m.gguf"),
+                              nullptr, &err),
+            2);
+  EXPECT_NE(
+      err.find("tokenizer.json: the tokenizer has 32000 tokens but the model's vocab_size is 512"),
+      std::string::npos)
+      << err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("m.gguf")));
 }
 
 // Rows of 256 take the k-quants: a synthetic llama with hidden 256 written as Q4_K_M loads and
