@@ -13,6 +13,7 @@
 
 #include "core/aligned_buffer.h"
 #include "kernels/matmul_dispatch.h"
+#include "kernels/q6_k_unpack_avx2.h"
 #include "kernels/quant_blocks.h"
 
 #define LOWSPEC_AVX2 __attribute__((target("avx2,fma,f16c")))
@@ -215,7 +216,6 @@ LOWSPEC_AVX2 void q6_k_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n,
                             const int16_t* sum16) {
   const int64_t supers = p.K / kSuperBlock, blocks = p.K / kQuantBlock;
   const BlockQ6_K* w = static_cast<const BlockQ6_K*>(p.w) + n * supers;
-  const __m256i low4 = _mm256_set1_epi8(0x0f), low2 = _mm256_set1_epi8(0x03);
   // Run k % 4 of a half: int16 scale 2k' in every pair of the low half, 2k' + 1 in the high half.
   const __m256i pick[4] = {
       _mm256_setr_epi8(0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3,
@@ -246,20 +246,8 @@ LOWSPEC_AVX2 void q6_k_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n,
       // Both 128-bit lanes hold this half's 8 scales, for pick.
       const __m256i sc_half = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(
           _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b.scales + 8 * half))));
-      const uint8_t* ql = b.ql + 64 * half;
-      const __m256i l0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql));
-      const __m256i l1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 32));
-      const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh + 32 * half));
-      // Runs 0-3 of the half: low nibbles of l0, l1, then high nibbles, with qh bits 0-1 .. 6-7.
-      const __m256i u[4] = {
-          _mm256_or_si256(_mm256_and_si256(l0, low4),
-                          _mm256_slli_epi16(_mm256_and_si256(h, low2), 4)),
-          _mm256_or_si256(_mm256_and_si256(l1, low4),
-                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), low2), 4)),
-          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), low4),
-                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 4), low2), 4)),
-          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), low4),
-                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 6), low2), 4))};
+      __m256i u[4];
+      unpack_q6_k_half(b, half, u);
       for (int k = 0; k < 4; ++k) {
         const int run = 4 * half + k;
         const __m256i mult = _mm256_shuffle_epi8(sc_half, pick[k]);

@@ -13,6 +13,7 @@
 #include "core/aligned_buffer.h"
 #include "core/cpu_features.h"
 #include "kernels/matmul_dispatch.h"
+#include "kernels/q6_k_unpack_avx2.h"
 #include "kernels/quant_blocks.h"
 
 #pragma GCC push_options
@@ -283,7 +284,6 @@ LOWSPEC_VNNI void decode_q6_k_row(const QuantMatmulProblem& p, int64_t m, int64_
   const BlockQ6_K* w = static_cast<const BlockQ6_K*>(p.w) + n * supers;
   const int8_t* xq = p.xq + m * p.K;
   const float* xd = p.xd + m * (p.K / kQuantBlock);
-  const __m256i low4 = _mm256_set1_epi8(0x0f), low2 = _mm256_set1_epi8(0x03);
   // Lanes 0-3 from sub-block 2j, lanes 4-7 from 2j + 1, for run j = 0..7 of a super-block.
   const __m512i halves = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
   __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
@@ -298,19 +298,8 @@ LOWSPEC_VNNI void decode_q6_k_row(const QuantMatmulProblem& p, int64_t m, int64_
                               _mm512_castps256_ps512(dx8));
     const __m512 scale = _mm512_mul_ps(_mm512_mul_ps(sc, _mm512_set1_ps(_cvtsh_ss(b.d))), dx16);
     for (int half = 0; half < 2; ++half) {
-      const uint8_t* ql = b.ql + 64 * half;
-      const __m256i l0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql));
-      const __m256i l1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 32));
-      const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh + 32 * half));
-      const __m256i u[4] = {
-          _mm256_or_si256(_mm256_and_si256(l0, low4),
-                          _mm256_slli_epi16(_mm256_and_si256(h, low2), 4)),
-          _mm256_or_si256(_mm256_and_si256(l1, low4),
-                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), low2), 4)),
-          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), low4),
-                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 4), low2), 4)),
-          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), low4),
-                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 6), low2), 4))};
+      __m256i u[4];
+      unpack_q6_k_half(b, half, u);
       for (int k = 0; k < 4; ++k) {
         const int run = 4 * half + k;  // 32-element run within the super-block
         const int64_t block = sb * 8 + run;

@@ -1,0 +1,34 @@
+// Q6_K's 6-bit values as the x86 bodies (AVX2 and AVX-512) take them: half `half` of a
+// super-block (128 elements) as four 32-element runs of unsigned bytes 0..63. Run k takes the low
+// (k < 2) or high (k >= 2) nibbles of ql's two 32-byte rows and bits 2k..2k+1 of qh.
+#pragma once
+#include <immintrin.h>
+
+#include "kernels/quant_blocks.h"
+
+namespace lowspec {
+
+// AVX2 only, so AVX-512 bodies inline it too (a callee's target may be a subset of its caller's).
+#define LOWSPEC_Q6_K_AVX2 __attribute__((always_inline, target("avx2")))
+
+// Bits shift..shift+1 of each qh byte, moved to bits 4-5.
+LOWSPEC_Q6_K_AVX2 inline __m256i q6_k_high2(__m256i h, int shift) {
+  return _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, shift), _mm256_set1_epi8(0x03)),
+                           4);
+}
+
+LOWSPEC_Q6_K_AVX2 inline void unpack_q6_k_half(const BlockQ6_K& b, int half, __m256i (&u)[4]) {
+  const __m256i low4 = _mm256_set1_epi8(0x0f);
+  const uint8_t* ql = b.ql + 64 * half;
+  const __m256i l0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql));
+  const __m256i l1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 32));
+  const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh + 32 * half));
+  u[0] = _mm256_or_si256(_mm256_and_si256(l0, low4), q6_k_high2(h, 0));
+  u[1] = _mm256_or_si256(_mm256_and_si256(l1, low4), q6_k_high2(h, 2));
+  u[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), low4), q6_k_high2(h, 4));
+  u[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), low4), q6_k_high2(h, 6));
+}
+
+}  // namespace lowspec
+
+#undef LOWSPEC_Q6_K_AVX2
