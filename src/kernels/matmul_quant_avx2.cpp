@@ -127,6 +127,100 @@ LOWSPEC_AVX2 void quant_columns(const QuantMatmulProblem& p, int64_t n0, int64_t
   }
 }
 
+// Q4_0 decode (M <= 4), one weight row (a single stream) at a time, two blocks per ymm: the
+// nibbles of blocks b and b+1 side by side unpack with one shift and two masks into [b 0-15 |
+// b+1 0-15] and [b 16-31 | b+1 16-31], unsigned as maddubs takes them, against activations laid
+// out that way once per call (pair_x). Lanes 0-3 then hold block b's dot and lanes 4-7 block
+// b+1's; the - 8 is added as -8 * sum(x) in one lane of each (pair_offset), and each lane's
+// scale comes by one permute from the 8-block scale vector. No sign operations, one conversion
+// and one FMA per two blocks.
+constexpr int kPairChunk = 8;  // blocks whose scales are widened together
+
+template <int R>
+LOWSPEC_AVX2 void decode_q4_0_row(const QuantMatmulProblem& p, int64_t n, const int8_t* pair_x,
+                                  const __m256i* pair_offset) {
+  const int64_t blocks = p.K / kQuantBlock;
+  const int64_t pairs = (blocks + 1) / 2;
+  const BlockQ4_0* w = static_cast<const BlockQ4_0*>(p.w) + n * blocks;
+  const __m256i low4 = _mm256_set1_epi8(0x0f), ones = _mm256_set1_epi16(1);
+  __m256 acc[R][2];
+  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  for (int64_t b0 = 0; b0 < blocks; b0 += kPairChunk) {
+    const int count = static_cast<int>(std::min<int64_t>(kPairChunk, blocks - b0));
+    // The chunk's f16 scales gathered in registers (a store and reload would stall forwarding);
+    // scales of blocks past the row's end are zero.
+    auto d = [&](int i) { return static_cast<short>(i < count ? w[b0 + i].d : 0); };
+    const __m256 dw =
+        _mm256_cvtph_ps(_mm_setr_epi16(d(0), d(1), d(2), d(3), d(4), d(5), d(6), d(7)));
+    const __m256i valid =
+        _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    __m256 scale[R];
+    for (int r = 0; r < R; ++r) {
+      scale[r] = _mm256_mul_ps(dw, _mm256_maskload_ps(p.xd + r * blocks + b0, valid));
+    }
+    __m256i lanes = _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1);  // stepped by 2 per pair
+    for (int i = 0; i < count; i += 2) {
+      const __m128i q0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b0 + i].qs));
+      // An odd last block pairs with zeros (its activations are zero in pair_x too).
+      const __m128i q1 = i + 1 < count
+                             ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b0 + i + 1].qs))
+                             : _mm_setzero_si128();
+      const __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(q0), q1, 1);
+      const __m256i lo = _mm256_and_si256(v, low4);
+      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+      const int64_t pair = (b0 + i) / 2;
+      for (int r = 0; r < R; ++r) {
+        const int8_t* x = pair_x + (r * pairs + pair) * 2 * kQuantBlock;
+        // Nibble x int8 pairs: at most 2 * 15 * 127 per int16, both halves together 7620.
+        const __m256i sums = _mm256_add_epi16(
+            _mm256_maddubs_epi16(lo, _mm256_load_si256(reinterpret_cast<const __m256i*>(x))),
+            _mm256_maddubs_epi16(hi, _mm256_load_si256(reinterpret_cast<const __m256i*>(x + 32))));
+        const __m256i dot =
+            _mm256_add_epi32(_mm256_madd_epi16(sums, ones), pair_offset[r * pairs + pair]);
+        __m256& a = acc[r][(i >> 1) & 1];
+        a = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_permutevar8x32_ps(scale[r], lanes), a);
+      }
+      lanes = _mm256_add_epi32(lanes, _mm256_set1_epi32(2));
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    p.y[r * p.N + n] =
+        horizontal_sum(_mm256_add_ps(acc[r][0], acc[r][1])) + (p.bias ? p.bias[n] : 0.0f);
+  }
+}
+
+template <int R>
+LOWSPEC_AVX2 void decode_q4_0(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
+  const int64_t blocks = p.K / kQuantBlock;
+  const int64_t pairs = (blocks + 1) / 2;
+  thread_local AlignedBuffer<int8_t> pair_x;
+  thread_local AlignedBuffer<__m256i> pair_offset;
+  pair_x.resize(static_cast<size_t>(R * pairs * 2 * kQuantBlock));
+  pair_offset.resize(static_cast<size_t>(R * pairs));
+  for (int r = 0; r < R; ++r) {
+    for (int64_t pair = 0; pair < pairs; ++pair) {
+      // [b 0-15 | b+1 0-15 | b 16-31 | b+1 16-31], zeros for a missing b+1.
+      const int64_t b = 2 * pair;
+      const bool second = b + 1 < blocks;
+      int8_t* out = pair_x.data() + (r * pairs + pair) * 2 * kQuantBlock;
+      const int8_t* x = p.xq + (r * blocks + b) * kQuantBlock;
+      std::fill_n(out, 2 * kQuantBlock, int8_t{0});
+      std::copy_n(x, 16, out);
+      std::copy_n(x + 16, 16, out + 32);
+      if (second) {
+        std::copy_n(x + 32, 16, out + 16);
+        std::copy_n(x + 48, 16, out + 48);
+      }
+      const int32_t* xsum = p.xsum + r * blocks + b;
+      pair_offset[r * pairs + pair] =
+          _mm256_setr_epi32(-8 * xsum[0], 0, 0, 0, second ? -8 * xsum[1] : 0, 0, 0, 0);
+    }
+  }
+  for (int64_t n = n0; n < n1; ++n) {
+    decode_q4_0_row<R>(p, n, pair_x.data(), pair_offset.data());
+  }
+}
+
 // 32-element runs (activation blocks) per super-block.
 constexpr int kRuns = kSuperBlock / kQuantBlock;
 
@@ -318,7 +412,18 @@ void matmul_quant_columns_avx2(const QuantMatmulProblem& p, int64_t n0, int64_t 
     case DType::Q6_K:
       return k_quant_columns(p, n0, n1);
     case DType::Q4_0:
-      return quant_columns<Q4Weights>(p, n0, n1);
+      switch (p.M) {
+        case 1:
+          return decode_q4_0<1>(p, n0, n1);
+        case 2:
+          return decode_q4_0<2>(p, n0, n1);
+        case 3:
+          return decode_q4_0<3>(p, n0, n1);
+        case 4:
+          return decode_q4_0<4>(p, n0, n1);
+        default:
+          return quant_columns<Q4Weights>(p, n0, n1);
+      }
     default:
       return quant_columns<Q8Weights>(p, n0, n1);
   }
