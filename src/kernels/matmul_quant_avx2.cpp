@@ -1,8 +1,9 @@
 // AVX2 body for block-quantized weights against quantized activations: one block (32 values)
 // per ymm. maddubs multiplies unsigned by signed bytes into saturating int16 pairs, so Q8_0/Q4_0
 // weights enter as |w| and the activations take the weights' signs (|w| <= 128, |x| <= 127: a
-// pair sums to at most 32512, no saturation); madd with ones widens to int32. Same tiling as the
-// AVX-512 body: up to 4 input rows x 2 weight rows per tile, weights streamed once when M <= 4.
+// pair sums to at most 32512, no saturation); madd with ones widens to int32. Up to 4 input rows
+// x 2 weight rows per tile, weights streamed once when M <= 4; Q4_0 decode has its own body
+// (decode_q4_0: one row, two blocks per ymm, unsigned nibbles).
 // The k-quants enter as decode_group's unsigned bytes u (at most 63: no saturation either), one
 // weight row at a time, the offset times the activations' sums subtracted per super-block.
 #include <immintrin.h>
