@@ -53,9 +53,12 @@ void matmul_quant_columns_neon(const QuantMatmulProblem& p, int64_t n0, int64_t 
 // Whether matmul_quant_columns_neon runs its dotprod (SDOT) form on this CPU.
 bool matmul_neon_uses_dotprod();
 
-// Prefill (M > 4) through weight panels packed per call: Q8_0, Q4_0, Q4_K, Q5_K, Q6_K.
+// Prefill (M > 4) through weight panels packed per call: Q8_0, Q4_0, Q4_K, Q5_K, Q6_K on
+// AVX-512 VNNI; Q8_0, Q4_0, Q4_K, Q5_K on AVX2.
 bool matmul_quant_panel_supports(DType type);
 void matmul_quant_panel_avx512(const QuantMatmulProblem& p, int64_t n0, int64_t n1);
+bool matmul_quant_panel_avx2_supports(DType type);
+void matmul_quant_panel_avx2(const QuantMatmulProblem& p, int64_t n0, int64_t n1);
 
 // quantize_activations() and each block's sum of the int8 values (sums[n / 32]), the form the
 // bodies take their input rows in. The SIMD twins give the same bytes as the scalar one.

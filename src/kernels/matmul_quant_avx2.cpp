@@ -3,7 +3,8 @@
 // weights enter as |w| and the activations take the weights' signs (|w| <= 128, |x| <= 127: a
 // pair sums to at most 32512, no saturation); madd with ones widens to int32. Up to 4 input rows
 // x 2 weight rows per tile, weights streamed once when M <= 4; Q4_0 decode has its own body
-// (decode_q4_0: one row, two blocks per ymm, unsigned nibbles).
+// (decode_q4_0: one row, two blocks per ymm, unsigned nibbles). Prefill (M > 4) of Q8_0, Q4_0,
+// Q4_K and Q5_K goes through the packed panels of matmul_quant_panel_avx2.cpp.
 // The k-quants enter as decode_group's unsigned bytes u (at most 63: no saturation either), one
 // weight row at a time, the offset times the activations' sums subtracted per super-block.
 #include <immintrin.h>
@@ -407,6 +408,9 @@ LOWSPEC_AVX2 void k_quant_columns(const QuantMatmulProblem& p, int64_t n0, int64
 }  // namespace
 
 void matmul_quant_columns_avx2(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
+  if (p.M > kTileRows && matmul_quant_panel_avx2_supports(p.w_dtype)) {
+    return matmul_quant_panel_avx2(p, n0, n1);
+  }
   switch (p.w_dtype) {
     case DType::Q4_K:
     case DType::Q5_K:

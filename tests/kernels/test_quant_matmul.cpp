@@ -11,9 +11,11 @@
 
 #include "core/cpu_features.h"
 #include "core/error.h"
+#include "core/half.h"
 #include "kernels/kernel_test_inputs.h"
 #include "kernels/matmul.h"
 #include "kernels/matmul_dispatch.h"
+#include "kernels/quant_blocks.h"
 #include "kernels/quantize.h"
 
 using namespace lowspec;
@@ -87,6 +89,47 @@ TEST_P(QuantMatmulPath, MatchesQuantizedReferenceOnAwkwardShapes) {
             }
           }
         }
+      }
+    }
+  }
+}
+
+// Extreme blocks, where int16 pair sums would saturate if a body added more steps than they hold
+// (Q8_0 weights of -128 and 127, Q4_0 nibbles of 0 and 15, every activation at +-127): every path
+// equals the twin's exact int32 dots. M = 2 runs the decode bodies, M = 9 the prefill panels.
+TEST_P(QuantMatmulPath, ExtremeBlocksDoNotSaturate) {
+  const MatmulIsa isa = GetParam();
+  const int64_t K = 256, N = 11, blocks = K / kQuantBlock;
+  const uint16_t one = f32_to_f16(1.0f);
+  for (DType dtype : {DType::Q8_0, DType::Q4_0}) {
+    AlignedBuffer<uint8_t> storage(static_cast<size_t>(N * *dtype_bytes(dtype, K)));
+    for (int64_t n = 0; n < N; ++n) {
+      for (int64_t b = 0; b < blocks; ++b) {
+        const bool high = (n + b / 3) % 2 == 0;  // rows and runs of blocks of both extremes
+        if (dtype == DType::Q8_0) {
+          BlockQ8_0& blk = reinterpret_cast<BlockQ8_0*>(storage.data())[n * blocks + b];
+          blk.d = one;
+          std::fill_n(blk.qs, kQuantBlock, static_cast<int8_t>(high ? 127 : -128));
+        } else {
+          BlockQ4_0& blk = reinterpret_cast<BlockQ4_0*>(storage.data())[n * blocks + b];
+          blk.d = one;
+          std::fill_n(blk.qs, kQuantBlock / 2, static_cast<uint8_t>(high ? 0xff : 0x00));
+        }
+      }
+    }
+    const TensorView w{dtype, {N, K}, storage.data(), storage.size()};
+    for (int64_t M : {2, 9}) {
+      std::vector<float> x(static_cast<size_t>(M * K));
+      for (int64_t m = 0; m < M; ++m) {
+        for (int64_t k = 0; k < K; ++k)
+          x[m * K + k] = (m % 3 == 0 || (m % 3 == 2 && k % 2)) ? 1 : -1;
+      }
+      std::vector<float> want(static_cast<size_t>(M * N)), got(want.size(), NAN);
+      matmul_reference(x.data(), M, K, w, nullptr, want.data());
+      matmul_with_isa(isa, x.data(), M, K, w, nullptr, got.data(), pool_of(1));
+      for (size_t i = 0; i < want.size(); ++i) {
+        ASSERT_NEAR(got[i], want[i], 1e-5 * std::fabs(want[i]) + 1e-6)
+            << dtype_name(dtype) << " M=" << M << " at " << i;
       }
     }
   }

@@ -1,0 +1,222 @@
+// AVX2 prefill body for block-quantized weights (M > 4), for cores without AVX-512: weight rows
+// are unpacked 8 at a time into a panel laid out the way maddubs consumes them — for each
+// 4-element step k, the 8 rows' 4 bytes side by side in one ymm — beside each group's 8 scales
+// and offsets. One ymm of weights then serves a tile of up to 4 input rows, each row's 4 int8
+// activations broadcast from memory:
+//   per step and row: maddubs (32 multiply-adds into 16 int16 pairs), add into int16 sums;
+//   every few steps the int16 sums widen into int32 with one madd;
+//   per group: acc += (scale * dx) * dot (- offset * dx * sum(x) for the k-quants)
+// maddubs takes unsigned by signed bytes and saturates int16 pairs, so each format keeps its sums
+// in range by construction: Q4_0 nibbles (<= 15) run all 8 steps of a group in int16 (8 * 2 * 15
+// * 127 < 32768), its - 8 taken as a dot starting at -8 * sum(x); Q4_K/Q5_K values (<= 31) widen
+// every 4 steps; Q8_0 stays signed in the panel and enters as |w| with the weights' signs moved
+// to the activations (|pair| <= 2 * 128 * 127), widened every step.
+// The panel is per thread and reused; it is packed once per call and read by all M rows.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "core/aligned_buffer.h"
+#include "kernels/matmul_dispatch.h"
+#include "kernels/quant_blocks.h"
+#include "kernels/quant_groups.h"
+
+#define LOWSPEC_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define LOWSPEC_AVX2_INLINE __attribute__((always_inline, target("avx2,fma,f16c")))
+
+namespace lowspec {
+
+namespace {
+
+constexpr int kPanel = 8;     // weight rows per panel: one ymm of int32 lanes
+constexpr int kTileRows = 6;  // input rows sharing each loaded panel vector
+constexpr int kGroup = 32;    // elements per group
+constexpr int kSteps = kGroup / 4;
+
+struct Panel {
+  AlignedBuffer<uint8_t> w;     // [groups][kSteps][kPanel][4]
+  AlignedBuffer<float> scale;   // [groups][kPanel]
+  AlignedBuffer<float> offset;  // [groups][kPanel]
+};
+
+// Group g of a row as 32 bytes: Q8_0 signed as stored, Q4_0 nibbles in element order, the
+// k-quants through decode_group.
+LOWSPEC_AVX2 inline __m256i unpack_group(DType type, const uint8_t* row, int64_t g, float& scale,
+                                         float& offset) {
+  if (type == DType::Q8_0) {
+    const BlockQ8_0& b = reinterpret_cast<const BlockQ8_0*>(row)[g];
+    scale = _cvtsh_ss(b.d);
+    offset = 0.0f;
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs));
+  }
+  if (type == DType::Q4_0) {
+    const BlockQ4_0& b = reinterpret_cast<const BlockQ4_0*>(row)[g];
+    scale = _cvtsh_ss(b.d);
+    offset = 8.0f * scale;
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs));
+    const __m128i mask = _mm_set1_epi8(0x0f);
+    return _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_and_si128(v, mask)),
+                                   _mm_and_si128(_mm_srli_epi16(v, 4), mask), 1);
+  }
+  alignas(32) uint8_t u[kGroup];
+  decode_group(type, row, g, u, scale, offset);
+  return _mm256_load_si256(reinterpret_cast<const __m256i*>(u));
+}
+
+// 8 rows of 8 dwords to 8 vectors of 8 dwords, r[j] = dword j of rows 0..7.
+LOWSPEC_AVX2_INLINE inline void transpose_8x8(__m256i (&r)[8]) {
+  __m256i t[8], u[8];
+  for (int k = 0; k < 8; k += 2) {
+    t[k] = _mm256_unpacklo_epi32(r[k], r[k + 1]);
+    t[k + 1] = _mm256_unpackhi_epi32(r[k], r[k + 1]);
+  }
+  for (int k = 0; k < 8; k += 4) {
+    u[k] = _mm256_unpacklo_epi64(t[k], t[k + 2]);
+    u[k + 1] = _mm256_unpackhi_epi64(t[k], t[k + 2]);
+    u[k + 2] = _mm256_unpacklo_epi64(t[k + 1], t[k + 3]);
+    u[k + 3] = _mm256_unpackhi_epi64(t[k + 1], t[k + 3]);
+  }
+  // u[0..3] hold rows 0-3's dwords {0,1,2,3} in the low lane and {4..7} in the high lane; u[4..7]
+  // rows 4-7's.
+  for (int k = 0; k < 4; ++k) {
+    r[k] = _mm256_permute2x128_si256(u[k], u[k + 4], 0x20);
+    r[k + 4] = _mm256_permute2x128_si256(u[k], u[k + 4], 0x31);
+  }
+}
+
+// Rows [n0, n0 + cols) of W into the panel; missing rows (cols < 8) are zeros.
+LOWSPEC_AVX2 void pack_panel(const QuantMatmulProblem& p, int64_t n0, int cols, Panel& panel) {
+  const int64_t groups = p.K / kGroup;
+  const uint64_t row_bytes = *dtype_bytes(p.w_dtype, static_cast<uint64_t>(p.K));
+  panel.w.resize(static_cast<size_t>(groups * kGroup * kPanel));
+  panel.scale.resize(static_cast<size_t>(groups * kPanel));
+  panel.offset.resize(static_cast<size_t>(groups * kPanel));
+  const uint8_t* w = static_cast<const uint8_t*>(p.w) + n0 * row_bytes;
+  for (int64_t g = 0; g < groups; ++g) {
+    float* scale = panel.scale.data() + g * kPanel;
+    float* offset = panel.offset.data() + g * kPanel;
+    __m256i r[kPanel];
+    for (int c = 0; c < kPanel; ++c) {
+      if (c < cols) {
+        r[c] = unpack_group(p.w_dtype, w + c * row_bytes, g, scale[c], offset[c]);
+      } else {
+        r[c] = _mm256_setzero_si256();
+        scale[c] = offset[c] = 0.0f;
+      }
+    }
+    transpose_8x8(r);
+    __m256i* out = reinterpret_cast<__m256i*>(panel.w.data() + g * kGroup * kPanel);
+    for (int j = 0; j < kSteps; ++j) _mm256_store_si256(out + j, r[j]);
+  }
+}
+
+enum class Form { Q8_0, Q4_0, KQuant };
+
+// Steps whose int16 pair sums can be added before they must widen (see the header).
+constexpr int steps_per_widen(Form f) {
+  return f == Form::Q4_0 ? 8 : f == Form::KQuant ? 4 : 1;
+}
+
+// y[m0..m0+R, n0..n0+cols) from the packed panel.
+template <int R, Form F>
+LOWSPEC_AVX2 void panel_tile(const QuantMatmulProblem& p, const Panel& panel, int64_t m0,
+                             int64_t n0, int cols) {
+  const int64_t groups = p.K / kGroup;
+  constexpr int kWiden = steps_per_widen(F);
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256 acc[R];
+  for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps();
+  for (int64_t g = 0; g < groups; ++g) {
+    const __m256i* w = reinterpret_cast<const __m256i*>(panel.w.data() + g * kGroup * kPanel);
+    __m256i dot[R];
+    for (int r = 0; r < R; ++r) {
+      dot[r] = F == Form::Q4_0 ? _mm256_set1_epi32(-8 * p.xsum[(m0 + r) * groups + g])
+                               : _mm256_setzero_si256();
+    }
+    for (int s0 = 0; s0 < kSteps; s0 += kWiden) {
+      __m256i pairs[R];
+      for (int r = 0; r < R; ++r) pairs[r] = _mm256_setzero_si256();
+      for (int s = s0; s < s0 + kWiden; ++s) {
+        const __m256i ws = _mm256_load_si256(w + s);
+        const __m256i wu = F == Form::Q8_0 ? _mm256_sign_epi8(ws, ws) : ws;
+        for (int r = 0; r < R; ++r) {
+          int32_t x4;
+          __builtin_memcpy(&x4, p.xq + (m0 + r) * p.K + g * kGroup + 4 * s, 4);
+          __m256i x = _mm256_set1_epi32(x4);
+          if (F == Form::Q8_0) x = _mm256_sign_epi8(x, ws);
+          pairs[r] = _mm256_add_epi16(pairs[r], _mm256_maddubs_epi16(wu, x));
+        }
+      }
+      for (int r = 0; r < R; ++r)
+        dot[r] = _mm256_add_epi32(dot[r], _mm256_madd_epi16(pairs[r], ones));
+    }
+    const __m256 scale = _mm256_load_ps(panel.scale.data() + g * kPanel);
+    for (int r = 0; r < R; ++r) {
+      const int64_t rg = (m0 + r) * groups + g;
+      const float dx = p.xd[rg];
+      acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[r]), _mm256_mul_ps(scale, _mm256_set1_ps(dx)),
+                               acc[r]);
+      if constexpr (F == Form::KQuant) {
+        const __m256 offset = _mm256_load_ps(panel.offset.data() + g * kPanel);
+        acc[r] =
+            _mm256_fnmadd_ps(offset, _mm256_set1_ps(dx * static_cast<float>(p.xsum[rg])), acc[r]);
+      }
+    }
+  }
+  alignas(32) float out[kPanel];
+  for (int r = 0; r < R; ++r) {
+    _mm256_store_ps(out, acc[r]);
+    float* y = p.y + (m0 + r) * p.N + n0;
+    for (int c = 0; c < cols; ++c) y[c] = out[c] + (p.bias ? p.bias[n0 + c] : 0.0f);
+  }
+}
+
+template <Form F>
+LOWSPEC_AVX2 void panel_columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
+  thread_local Panel panel;
+  for (int64_t n = n0; n < n1; n += kPanel) {
+    const int cols = static_cast<int>(std::min<int64_t>(kPanel, n1 - n));
+    pack_panel(p, n, cols, panel);
+    for (int64_t m = 0; m < p.M; m += kTileRows) {
+      switch (std::min<int64_t>(kTileRows, p.M - m)) {
+        case 1:
+          panel_tile<1, F>(p, panel, m, n, cols);
+          break;
+        case 2:
+          panel_tile<2, F>(p, panel, m, n, cols);
+          break;
+        case 3:
+          panel_tile<3, F>(p, panel, m, n, cols);
+          break;
+        case 4:
+          panel_tile<4, F>(p, panel, m, n, cols);
+          break;
+        case 5:
+          panel_tile<5, F>(p, panel, m, n, cols);
+          break;
+        default:
+          panel_tile<kTileRows, F>(p, panel, m, n, cols);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+bool matmul_quant_panel_avx2_supports(DType type) {
+  return type == DType::Q8_0 || type == DType::Q4_0 || type == DType::Q4_K || type == DType::Q5_K;
+}
+
+void matmul_quant_panel_avx2(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
+  switch (p.w_dtype) {
+    case DType::Q8_0:
+      return panel_columns<Form::Q8_0>(p, n0, n1);
+    case DType::Q4_0:
+      return panel_columns<Form::Q4_0>(p, n0, n1);
+    default:
+      return panel_columns<Form::KQuant>(p, n0, n1);
+  }
+}
+
+}  // namespace lowspec
