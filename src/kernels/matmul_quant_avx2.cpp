@@ -1,12 +1,13 @@
-// AVX2 body for block-quantized weights against quantized activations: one block (32 values)
-// per ymm. maddubs multiplies unsigned by signed bytes into saturating int16 pairs, so Q8_0/Q4_0
-// weights enter as |w| and the activations take the weights' signs (|w| <= 128, |x| <= 127: a
-// pair sums to at most 32512, no saturation); madd with ones widens to int32. Up to 4 input rows
-// x 2 weight rows per tile, weights streamed once when M <= 4; Q4_0 decode has its own body
-// (decode_q4_0: one row, two blocks per ymm, unsigned nibbles). Prefill (M > 4) of Q8_0, Q4_0,
-// Q4_K and Q5_K goes through the packed panels of matmul_quant_panel_avx2.cpp.
+// AVX2 bodies for block-quantized weights against quantized activations. maddubs multiplies
+// unsigned by signed bytes into saturating int16 pairs, so Q8_0 weights enter as |w| and the
+// activations take the weights' signs (|w| <= 128, |x| <= 127: a pair sums to at most 32512, no
+// saturation); madd with ones widens to int32. Decode (M <= 4) reads each weight row as one
+// stream: Q8_0 8 blocks per step (decode_q8_0), Q4_0 two blocks per ymm as unsigned nibbles
+// (decode_q4_0). Prefill (M > 4) of Q8_0, Q4_0, Q4_K and Q5_K goes through the packed panels of
+// matmul_quant_panel_avx2.cpp.
 // The k-quants enter as decode_group's unsigned bytes u (at most 63: no saturation either), one
-// weight row at a time, the offset times the activations' sums subtracted per super-block.
+// weight row at a time for up to 4 input rows, the offset times the activations' sums subtracted
+// per super-block.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -25,28 +26,7 @@ namespace lowspec {
 
 namespace {
 
-constexpr int kTileRows = 4;
-constexpr int kTileCols = 2;  // 8 accumulators + operands fit the 16 ymm registers
-
-struct Q8Weights {
-  using Block = BlockQ8_0;
-  LOWSPEC_AVX2 static __m256i load(const BlockQ8_0& b) {
-    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs));
-  }
-};
-
-struct Q4Weights {
-  using Block = BlockQ4_0;
-  // 16 bytes of nibbles -> 32 values in element order (low nibbles first), minus 8.
-  LOWSPEC_AVX2 static __m256i load(const BlockQ4_0& b) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs));
-    const __m128i mask = _mm_set1_epi8(0x0f);
-    const __m128i lo = _mm_and_si128(v, mask);
-    const __m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), mask);
-    return _mm256_sub_epi8(_mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1),
-                           _mm256_set1_epi8(8));
-  }
-};
+constexpr int kTileRows = 4;  // input rows per pass of the decode and k-quant bodies
 
 LOWSPEC_AVX2 inline float horizontal_sum(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -55,78 +35,54 @@ LOWSPEC_AVX2 inline float horizontal_sum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-// y[m0..m0+R, n0..n0+C) over all of K.
-template <class W, int R, int C>
-LOWSPEC_AVX2 void tile(const QuantMatmulProblem& p, int64_t m0, int64_t n0) {
-  using Block = typename W::Block;
+// Q8_0 decode (M <= 4), one weight row (a single stream) at a time: each block's dot as 8 int32
+// lanes (maddubs of |w| against the activations carrying w's signs, madd with ones), converted
+// and multiplied by the block's scale, taken by one permute from a vector of 8 blocks' scales
+// (weight scales widened from f16 together, times the activations'). No scalar work per block.
+// (Summing 8 blocks' lanes by a tree of hadds before one conversion was 1.1-1.6x slower.)
+constexpr int kBlockChunk = 8;
+
+template <int R>
+LOWSPEC_AVX2 void decode_q8_0_row(const QuantMatmulProblem& p, int64_t n) {
   const int64_t blocks = p.K / kQuantBlock;
-  const Block* w = static_cast<const Block*>(p.w) + n0 * blocks;
+  const BlockQ8_0* w = static_cast<const BlockQ8_0*>(p.w) + n * blocks;
   const __m256i ones = _mm256_set1_epi16(1);
-  __m256 acc[R][C];
-  for (int r = 0; r < R; ++r) {
-    for (int c = 0; c < C; ++c) acc[r][c] = _mm256_setzero_ps();
-  }
-  for (int64_t b = 0; b < blocks; ++b) {
-    __m256i w_q[C], w_abs[C];
-    float w_scale[C];
-    for (int c = 0; c < C; ++c) {
-      const Block& block = w[c * blocks + b];
-      // Decode: rows too short for the hardware prefetcher to ramp up on; fetch ahead in the
-      // next tile's rows (past the end is harmless).
-      if (p.M <= kTileRows) {
-        _mm_prefetch(reinterpret_cast<const char*>(&block + C * blocks), _MM_HINT_T0);
-      }
-      w_q[c] = W::load(block);
-      w_abs[c] = _mm256_sign_epi8(w_q[c], w_q[c]);
-      w_scale[c] = _cvtsh_ss(block.d);
-    }
+  __m256 acc[R][2];
+  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  for (int64_t b0 = 0; b0 < blocks; b0 += kBlockChunk) {
+    const int count = static_cast<int>(std::min<int64_t>(kBlockChunk, blocks - b0));
+    auto d = [&](int i) { return static_cast<short>(i < count ? w[b0 + i].d : 0); };
+    const __m256 dw =
+        _mm256_cvtph_ps(_mm_setr_epi16(d(0), d(1), d(2), d(3), d(4), d(5), d(6), d(7)));
+    const __m256i valid =
+        _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    __m256 scale[R];
     for (int r = 0; r < R; ++r) {
-      const __m256i x = _mm256_loadu_si256(
-          reinterpret_cast<const __m256i*>(p.xq + (m0 + r) * p.K + b * kQuantBlock));
-      const float x_scale = p.xd[(m0 + r) * blocks + b];
-      for (int c = 0; c < C; ++c) {
-        const __m256i pairs = _mm256_maddubs_epi16(w_abs[c], _mm256_sign_epi8(x, w_q[c]));
-        const __m256i dot = _mm256_madd_epi16(pairs, ones);
-        acc[r][c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(w_scale[c] * x_scale),
-                                    acc[r][c]);
+      scale[r] = _mm256_mul_ps(dw, _mm256_maskload_ps(p.xd + r * blocks + b0, valid));
+    }
+    for (int i = 0; i < count; ++i) {
+      const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[b0 + i].qs));
+      const __m256i q_abs = _mm256_sign_epi8(q, q);
+      const __m256i lane = _mm256_set1_epi32(i);
+      for (int r = 0; r < R; ++r) {
+        const __m256i x = _mm256_loadu_si256(
+            reinterpret_cast<const __m256i*>(p.xq + (r * blocks + b0 + i) * kQuantBlock));
+        const __m256i dot =
+            _mm256_madd_epi16(_mm256_maddubs_epi16(q_abs, _mm256_sign_epi8(x, q)), ones);
+        acc[r][i & 1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot),
+                                        _mm256_permutevar8x32_ps(scale[r], lane), acc[r][i & 1]);
       }
     }
   }
   for (int r = 0; r < R; ++r) {
-    for (int c = 0; c < C; ++c) {
-      const int64_t n = n0 + c;
-      p.y[(m0 + r) * p.N + n] = horizontal_sum(acc[r][c]) + (p.bias ? p.bias[n] : 0.0f);
-    }
+    p.y[r * p.N + n] =
+        horizontal_sum(_mm256_add_ps(acc[r][0], acc[r][1])) + (p.bias ? p.bias[n] : 0.0f);
   }
 }
 
-template <class W, int C>
-LOWSPEC_AVX2 void tile_rows(const QuantMatmulProblem& p, int64_t m0, int64_t n0, int rows) {
-  switch (rows) {
-    case 1:
-      return tile<W, 1, C>(p, m0, n0);
-    case 2:
-      return tile<W, 2, C>(p, m0, n0);
-    case 3:
-      return tile<W, 3, C>(p, m0, n0);
-    default:
-      return tile<W, kTileRows, C>(p, m0, n0);
-  }
-}
-
-template <class W>
-LOWSPEC_AVX2 void quant_columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
-  for (int64_t n = n0; n < n1; n += kTileCols) {
-    const bool full = n + kTileCols <= n1;
-    for (int64_t m = 0; m < p.M; m += kTileRows) {
-      const int rows = static_cast<int>(std::min<int64_t>(kTileRows, p.M - m));
-      if (full) {
-        tile_rows<W, kTileCols>(p, m, n, rows);
-      } else {
-        tile_rows<W, 1>(p, m, n, rows);
-      }
-    }
-  }
+template <int R>
+LOWSPEC_AVX2 void decode_q8_0(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
+  for (int64_t n = n0; n < n1; ++n) decode_q8_0_row<R>(p, n);
 }
 
 // Q4_0 decode (M <= 4), one weight row (a single stream) at a time, two blocks per ymm: the
@@ -411,7 +367,7 @@ void matmul_quant_columns_avx2(const QuantMatmulProblem& p, int64_t n0, int64_t 
   if (p.M > kTileRows && matmul_quant_panel_avx2_supports(p.w_dtype)) {
     return matmul_quant_panel_avx2(p, n0, n1);
   }
-  switch (p.w_dtype) {
+  switch (p.w_dtype) {  // Q8_0 and Q4_0 reach here with M <= 4 only
     case DType::Q4_K:
     case DType::Q5_K:
     case DType::Q6_K:
@@ -426,11 +382,20 @@ void matmul_quant_columns_avx2(const QuantMatmulProblem& p, int64_t n0, int64_t 
           return decode_q4_0<3>(p, n0, n1);
         case 4:
           return decode_q4_0<4>(p, n0, n1);
-        default:
-          return quant_columns<Q4Weights>(p, n0, n1);
       }
+      break;
     default:
-      return quant_columns<Q8Weights>(p, n0, n1);
+      switch (p.M) {
+        case 1:
+          return decode_q8_0<1>(p, n0, n1);
+        case 2:
+          return decode_q8_0<2>(p, n0, n1);
+        case 3:
+          return decode_q8_0<3>(p, n0, n1);
+        case 4:
+          return decode_q8_0<4>(p, n0, n1);
+      }
+      break;
   }
 }
 
