@@ -43,6 +43,23 @@ class ThreadPool {
     });
   }
 
+  // Splits [0, n) into ranges of `grain` (the last may be shorter) that the threads take in turn
+  // as they finish, so a thread slowed by others on its core does not hold up the call.
+  template <typename F>
+  void parallel_for_dynamic(int64_t n, int64_t grain, F&& fn) {
+    if (n <= 0) return;
+    if (n_threads_ == 1 || n <= grain) {
+      fn(int64_t{0}, n);
+      return;
+    }
+    std::atomic<int64_t> next{0};
+    run([&](int, int) {
+      for (int64_t begin; (begin = next.fetch_add(grain, std::memory_order_relaxed)) < n;) {
+        fn(begin, std::min(n, begin + grain));
+      }
+    });
+  }
+
  private:
   using Task = void (*)(void*, int, int);
   void dispatch(Task task, void* ctx);
