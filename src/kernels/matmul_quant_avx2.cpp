@@ -361,6 +361,21 @@ LOWSPEC_AVX2 void k_quant_columns(const QuantMatmulProblem& p, int64_t n0, int64
   }
 }
 
+// Calls body(std::integral_constant<int, M>) for the decode bodies' row counts 1..4.
+template <typename Body>
+void for_decode_rows(int64_t M, Body&& body) {
+  switch (M) {
+    case 1:
+      return body(std::integral_constant<int, 1>{});
+    case 2:
+      return body(std::integral_constant<int, 2>{});
+    case 3:
+      return body(std::integral_constant<int, 3>{});
+    default:
+      return body(std::integral_constant<int, kTileRows>{});
+  }
+}
+
 }  // namespace
 
 void matmul_quant_columns_avx2(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
@@ -373,29 +388,9 @@ void matmul_quant_columns_avx2(const QuantMatmulProblem& p, int64_t n0, int64_t 
     case DType::Q6_K:
       return k_quant_columns(p, n0, n1);
     case DType::Q4_0:
-      switch (p.M) {
-        case 1:
-          return decode_q4_0<1>(p, n0, n1);
-        case 2:
-          return decode_q4_0<2>(p, n0, n1);
-        case 3:
-          return decode_q4_0<3>(p, n0, n1);
-        case 4:
-          return decode_q4_0<4>(p, n0, n1);
-      }
-      break;
+      return for_decode_rows(p.M, [&](auto rows) { decode_q4_0<rows()>(p, n0, n1); });
     default:
-      switch (p.M) {
-        case 1:
-          return decode_q8_0<1>(p, n0, n1);
-        case 2:
-          return decode_q8_0<2>(p, n0, n1);
-        case 3:
-          return decode_q8_0<3>(p, n0, n1);
-        case 4:
-          return decode_q8_0<4>(p, n0, n1);
-      }
-      break;
+      return for_decode_rows(p.M, [&](auto rows) { decode_q8_0<rows()>(p, n0, n1); });
   }
 }
 
