@@ -12,6 +12,7 @@
 #include "core/half.h"
 #include "kernels/matmul_dispatch.h"
 #include "kernels/matmul_float_blocking.h"
+#include "kernels/prefetch.h"
 
 #define LOWSPEC_AVX2 __attribute__((target("avx2,fma,f16c")))
 
@@ -19,10 +20,10 @@ namespace lowspec {
 
 namespace {
 
-constexpr int kTileRows = 6;     // input rows per register tile
-constexpr int kTileCols = 16;    // output columns per register tile (2 ymm)
-constexpr int kDepth = 256;      // K per packed panel: a sliver is 16 KiB
-constexpr int kPanelCols = 256;  // output columns per packed panel: 256 KiB
+constexpr int kTileRows = 6;              // input rows per register tile
+constexpr int kTileCols = 16;             // output columns per register tile (2 ymm)
+constexpr int kDepth = 256;               // K per packed panel: a sliver is 16 KiB
+constexpr int kPanelCols = 256;           // output columns per packed panel: 256 KiB
 constexpr int kInputStride = kDepth + 8;  // floats between copied x rows
 constexpr int64_t kInputRows = 480;       // x rows per copied block: 495 KiB
 
@@ -66,6 +67,10 @@ LOWSPEC_AVX2 inline __m256i first_lanes(int n) {
 template <int M>
 constexpr int kDecodeRows = M <= 2 ? 4 : 2;
 
+// Weights per 64-byte line: each row's next line is prefetched once per this many.
+template <class W>
+constexpr int64_t kLineElems = 64 / sizeof(typename W::Elem);
+
 template <class W, int M, int R>
 LOWSPEC_AVX2 void decode_rows(const MatmulProblem& p, int64_t n) {
   const int64_t K = p.K;
@@ -78,6 +83,7 @@ LOWSPEC_AVX2 void decode_rows(const MatmulProblem& p, int64_t n) {
     __m256 xv[M];
     for (int m = 0; m < M; ++m) xv[m] = _mm256_loadu_ps(p.x + m * K + k);
     for (int r = 0; r < R; ++r) {
+      if (k % kLineElems<W> == 0) prefetch_ahead(w + r * K + k, 64);
       const __m256 wv = W::load(w + r * K + k);
       for (int m = 0; m < M; ++m) acc[r][m] = _mm256_fmadd_ps(wv, xv[m], acc[r][m]);
     }

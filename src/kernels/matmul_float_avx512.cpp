@@ -17,6 +17,7 @@
 #include "core/aligned_buffer.h"
 #include "kernels/matmul_dispatch.h"
 #include "kernels/matmul_float_blocking.h"
+#include "kernels/prefetch.h"
 
 #define LOWSPEC_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,fma,f16c")))
 
@@ -77,6 +78,10 @@ LOWSPEC_AVX512 inline float horizontal_sum(__m512 v) {
 
 // ---- decode: matrix-vector ----
 
+// Weights per 64-byte line: each row's next line is prefetched once per this many.
+template <class W>
+constexpr int64_t kLineElems = 64 / sizeof(typename W::Elem);
+
 // y[0..M, n..n+R): R weight rows streamed together, each x vector used R times.
 template <class W, int M, int R>
 LOWSPEC_AVX512 void decode_rows(const MatmulProblem& p, int64_t n) {
@@ -90,6 +95,7 @@ LOWSPEC_AVX512 void decode_rows(const MatmulProblem& p, int64_t n) {
     __m512 xv[M];
     for (int m = 0; m < M; ++m) xv[m] = _mm512_maskz_loadu_ps(mask, p.x + m * K + k);
     for (int r = 0; r < R; ++r) {
+      if (k % kLineElems<W> == 0) prefetch_ahead(w + r * K + k, 64);
       const __m512 wv = W::load(w + r * K + k, mask);
       for (int m = 0; m < M; ++m) acc[r][m] = _mm512_fmadd_ps(wv, xv[m], acc[r][m]);
     }
@@ -112,6 +118,7 @@ LOWSPEC_AVX512 void decode_row(const MatmulProblem& p, int64_t n) {
     for (int m = 0; m < M; ++m) acc[u][m] = _mm512_setzero_ps();
   int64_t k = 0;
   for (; k + 16 * kUnroll <= K; k += 16 * kUnroll) {
+    prefetch_ahead(w + k, 16 * kUnroll * static_cast<int64_t>(sizeof(*w)));
     for (int u = 0; u < kUnroll; ++u) {
       const __m512 wv = W::load(w + k + 16 * u, kAllLanes);
       for (int m = 0; m < M; ++m) {

@@ -14,10 +14,12 @@
 #pragma once
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
 #include "kernels/matmul_dispatch.h"
+#include "kernels/prefetch.h"
 #include "kernels/quant_blocks.h"
 
 namespace lowspec::q4_0_decode {
@@ -74,6 +76,7 @@ void decode_rows(const QuantMatmulProblem& p, int64_t n0, int64_t n1, const Q4De
     for (int64_t s = 0; s < steps; ++s) {
       const BlockQ4_0* w = row + s * kStepBlocks;
       const int64_t count = blocks - s * kStepBlocks;
+      prefetch_ahead(w, std::min<int64_t>(count, kStepBlocks) * sizeof(BlockQ4_0));
       if (count < kStepBlocks) {  // the row's last, partial step: zero blocks after it
         std::memset(tail, 0, sizeof(tail));
         std::memcpy(tail, w, count * sizeof(BlockQ4_0));

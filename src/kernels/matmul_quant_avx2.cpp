@@ -16,6 +16,7 @@
 
 #include "core/aligned_buffer.h"
 #include "kernels/matmul_dispatch.h"
+#include "kernels/prefetch.h"
 #include "kernels/q6_k_unpack_avx2.h"
 #include "kernels/quant_blocks.h"
 
@@ -51,6 +52,7 @@ LOWSPEC_AVX2 void decode_q8_0_row(const QuantMatmulProblem& p, int64_t n) {
   for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
   for (int64_t b0 = 0; b0 < blocks; b0 += kBlockChunk) {
     const int count = static_cast<int>(std::min<int64_t>(kBlockChunk, blocks - b0));
+    prefetch_ahead(w + b0, count * static_cast<int64_t>(sizeof(BlockQ8_0)));
     auto d = [&](int i) { return static_cast<short>(i < count ? w[b0 + i].d : 0); };
     const __m256 dw =
         _mm256_cvtph_ps(_mm_setr_epi16(d(0), d(1), d(2), d(3), d(4), d(5), d(6), d(7)));
@@ -105,6 +107,7 @@ LOWSPEC_AVX2 void decode_q4_0_row(const QuantMatmulProblem& p, int64_t n, const 
   for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
   for (int64_t b0 = 0; b0 < blocks; b0 += kPairChunk) {
     const int count = static_cast<int>(std::min<int64_t>(kPairChunk, blocks - b0));
+    prefetch_ahead(w + b0, count * static_cast<int64_t>(sizeof(BlockQ4_0)));
     // The chunk's f16 scales gathered in registers (a store and reload would stall forwarding);
     // scales of blocks past the row's end are zero.
     auto d = [&](int i) { return static_cast<short>(i < count ? w[b0 + i].d : 0); };
@@ -223,6 +226,7 @@ LOWSPEC_AVX2 void q4_5_k_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n
   __m256 scale[R];  // d sc_j dx_j per input row
   for (int64_t sb = 0; sb < supers; ++sb) {
     const Block& b = w[sb];
+    if (m0 == 0) prefetch_ahead(&b, sizeof(Block));  // the first pass over the row streams it
     uint64_t sc8, mn8;
     k_scales_mins(b.scales, sc8, mn8);
     const __m256 d_sc = _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(b.d)), bytes_to_floats(sc8));
@@ -283,6 +287,7 @@ LOWSPEC_AVX2 void q6_k_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n,
   __m256 scale[R];  // d dx_k per input row
   for (int64_t sb = 0; sb < supers; ++sb) {
     const BlockQ6_K& b = w[sb];
+    if (m0 == 0) prefetch_ahead(&b, sizeof(BlockQ6_K));  // the first pass over the row streams it
     const __m256i sc16 =
         _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales)));
     const __m256 d = _mm256_set1_ps(_cvtsh_ss(b.d));

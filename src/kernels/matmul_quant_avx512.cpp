@@ -13,6 +13,7 @@
 #include "core/aligned_buffer.h"
 #include "core/cpu_features.h"
 #include "kernels/matmul_dispatch.h"
+#include "kernels/prefetch.h"
 #include "kernels/q6_k_unpack_avx2.h"
 #include "kernels/quant_blocks.h"
 
@@ -98,6 +99,7 @@ LOWSPEC_VNNI void decode_row(const QuantMatmulProblem& p, int64_t n, const float
   const __m512i pair_lanes = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
   for (int64_t b0 = 0; b0 < blocks; b0 += kChunk) {
     const int count = static_cast<int>(std::min<int64_t>(kChunk, blocks - b0));
+    prefetch_ahead(w + b0, count * static_cast<int64_t>(sizeof(typename W::Block)));
     __m512 scale[R];
     chunk_scales<R>(p, w + b0, b0, count, offset_sum, scale, correction);
     auto step = [&](int i, bool pair) LOWSPEC_VNNI_INLINE {
@@ -226,6 +228,7 @@ LOWSPEC_VNNI void decode_q45_k_row(const QuantMatmulProblem& p, int64_t m, int64
   alignas(32) float scale[8];
   for (int64_t sb = 0; sb < supers; ++sb) {
     const Block& b = w[sb];
+    if (m == 0) prefetch_ahead(&b, sizeof(Block));  // the first pass over the row streams it
     const __m256 dx = _mm256_loadu_ps(xd + sb * 8);
     const __m256 dx_sum = _mm256_mul_ps(
         dx,
@@ -289,6 +292,7 @@ LOWSPEC_VNNI void decode_q6_k_row(const QuantMatmulProblem& p, int64_t m, int64_
   __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
   for (int64_t sb = 0; sb < supers; ++sb) {
     const BlockQ6_K& b = w[sb];
+    if (m == 0) prefetch_ahead(&b, sizeof(BlockQ6_K));  // the first pass over the row streams it
     // 16 sub-block scales * d * the activation scale of the 32-block each sits in.
     const __m512 sc = _mm512_cvtepi32_ps(
         _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales))));
