@@ -3,6 +3,8 @@
 // to go round, by input rows.
 #include "kernels/matmul.h"
 
+#include <algorithm>
+
 #include "core/aligned_buffer.h"
 #include "core/cpu_features.h"
 #include "core/error.h"
@@ -81,16 +83,17 @@ void split_columns(int64_t M, int64_t N, ThreadPool& pool, F&& fn) {
   pool.parallel_for_dynamic(N, grain * kColumnGrain, fn);
 }
 
-// Quantizes the input rows once per call into the calling thread's scratch (grown to the
-// largest call, then reused), then splits the integer-dot bodies over the pool like matmul().
-void matmul_quantized(QuantizeActivationsFn quantize, QuantColumnsFn columns, const float* x,
-                      int64_t M, int64_t K, const TensorView& w, const float* bias, float* y,
-                      ThreadPool& pool, bool split_rows) {
-  const int block_elems = dtype_block_elems(w.dtype);  // 32, or 256 for the k-quants
-  if (K % block_elems != 0) {
-    throw Error(cat("matmul: ", dtype_name(w.dtype), " weights need K a multiple of ",
-                    block_elems, ", got ", K));
-  }
+// The input rows quantized to int8 per 32 (values, scales, block sums) for the integer dots.
+struct QuantizedInput {
+  const int8_t* qs;
+  const float* scales;
+  const int32_t* sums;
+};
+
+// Quantizes the input rows into the calling thread's scratch (grown to the largest call, then
+// reused): valid until the thread's next call.
+QuantizedInput quantize_input(QuantizeActivationsFn quantize, const float* x, int64_t M, int64_t K,
+                              ThreadPool& pool) {
   thread_local AlignedBuffer<int8_t> xq;
   thread_local AlignedBuffer<float> xd;
   thread_local AlignedBuffer<int32_t> xs;
@@ -106,6 +109,16 @@ void matmul_quantized(QuantizeActivationsFn quantize, QuantColumnsFn columns, co
       quantize(x + m * K, K, qs + m * K, scales + m * blocks, sums + m * blocks);
     }
   });
+  return {qs, scales, sums};
+}
+
+// Quantizes the input rows once per call, then splits the integer-dot bodies over the pool like
+// matmul().
+void matmul_quantized(QuantizeActivationsFn quantize, QuantColumnsFn columns, const float* x,
+                      int64_t M, int64_t K, const TensorView& w, const float* bias, float* y,
+                      ThreadPool& pool, bool split_rows) {
+  const auto [qs, scales, sums] = quantize_input(quantize, x, M, K, pool);
+  const int64_t blocks = K / kQuantBlock;
   const int64_t N = w.shape[0];
   const QuantMatmulProblem problem{qs, scales, sums, M, K, N, w.data, w.dtype, bias, y};
   if (!split_rows) {
@@ -170,8 +183,9 @@ bool matmul_supports_dtype(DType dtype) {
          dtype == DType::Q5_K || dtype == DType::Q6_K;
 }
 
-void matmul_with_isa(MatmulIsa isa, const float* x, int64_t M, int64_t K, const TensorView& w,
-                     const float* bias, float* y, ThreadPool& pool) {
+namespace {
+
+void check_operands(MatmulIsa isa, int64_t K, const TensorView& w) {
   if (w.rank() != 2 || w.shape[1] != K) {
     throw Error(cat("matmul: weight of shape ", shape_string(w.shape), " does not take inputs of ",
                     K, " features"));
@@ -179,9 +193,21 @@ void matmul_with_isa(MatmulIsa isa, const float* x, int64_t M, int64_t K, const 
   if (!matmul_supports_dtype(w.dtype)) {
     throw Error(cat("matmul: weights of type ", dtype_name(w.dtype), " are not supported here"));
   }
+  const int block_elems = dtype_block_elems(w.dtype);  // 32, or 256 for the k-quants
+  if (K % block_elems != 0) {
+    throw Error(cat("matmul: ", dtype_name(w.dtype), " weights need K a multiple of ", block_elems,
+                    ", got ", K));
+  }
   if (!matmul_isa_supported(isa)) {
     throw InternalError(cat("matmul: this CPU cannot run the ", matmul_isa_name(isa), " path"));
   }
+}
+
+}  // namespace
+
+void matmul_with_isa(MatmulIsa isa, const float* x, int64_t M, int64_t K, const TensorView& w,
+                     const float* bias, float* y, ThreadPool& pool) {
+  check_operands(isa, K, w);
   const int64_t N = w.shape[0];
   if (M <= 0 || N <= 0) return;
   const bool split_rows = N < kColumnGrain * pool.size() && M >= kRowGrain * pool.size();
@@ -209,6 +235,53 @@ void matmul_with_isa(MatmulIsa isa, const float* x, int64_t M, int64_t K, const 
 void matmul(const float* x, int64_t M, int64_t K, const TensorView& w, const float* bias, float* y,
             ThreadPool& pool) {
   matmul_with_isa(matmul_best_isa(), x, M, K, w, bias, y, pool);
+}
+
+void matmul_shared_input_with_isa(MatmulIsa isa, const float* x, int64_t M, int64_t K,
+                                  std::span<const MatmulOutput> outputs, ThreadPool& pool) {
+  if (outputs.empty()) return;
+  const bool quantized = dtype_is_quantized(outputs[0].w->dtype);
+  bool all_same_kind = true;
+  int64_t total = 0;
+  for (const MatmulOutput& out : outputs) {
+    check_operands(isa, K, *out.w);
+    all_same_kind = all_same_kind && dtype_is_quantized(out.w->dtype) == quantized;
+    total += out.w->shape[0];
+  }
+  // Prefill is compute-bound (one wait per weight is nothing next to it) and has its own splits.
+  if (M > kDecodeRowsMax || M <= 0 || !all_same_kind || pool.size() == 1) {
+    for (const MatmulOutput& out : outputs)
+      matmul_with_isa(isa, x, M, K, *out.w, out.bias, out.y, pool);
+    return;
+  }
+  QuantizedInput in{};
+  if (quantized) in = quantize_input(quantize_activations_fn(isa), x, M, K, pool);
+  const ColumnsFn columns = columns_fn(isa);
+  const QuantColumnsFn quant_columns = quant_columns_fn(isa);
+  // The outputs' columns laid end to end: each thread streams one contiguous range of them.
+  pool.parallel_for(total, kColumnGrain, [&](int64_t t0, int64_t t1) {
+    int64_t first = 0;
+    for (const MatmulOutput& out : outputs) {
+      const TensorView& w = *out.w;
+      const int64_t N = w.shape[0];
+      const int64_t n0 = std::max<int64_t>(t0 - first, 0), n1 = std::min<int64_t>(t1 - first, N);
+      first += N;
+      if (n0 >= n1) continue;
+      if (quantized) {
+        quant_columns({in.qs, in.scales, in.sums, M, K, N, w.data, w.dtype, out.bias, out.y}, n0,
+                      n1);
+      } else {
+        columns({x, M, K, N, w.data, w.dtype, out.bias, out.y}, n0, n1);
+      }
+    }
+  });
+}
+
+void matmul_shared_input(const float* x, int64_t M, int64_t K,
+                         std::initializer_list<MatmulOutput> outputs, ThreadPool& pool) {
+  matmul_shared_input_with_isa(matmul_best_isa(), x, M, K,
+                               std::span<const MatmulOutput>(outputs.begin(), outputs.size()),
+                               pool);
 }
 
 }  // namespace lowspec

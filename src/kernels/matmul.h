@@ -5,6 +5,7 @@
 // dispatched once per call; the ISA body is chosen once per process from cpu_features().
 #pragma once
 #include <cstdint>
+#include <initializer_list>
 
 #include "core/tensor.h"
 #include "core/thread_pool.h"
@@ -15,6 +16,19 @@ namespace lowspec {
 // (row stride K for x, N for y). bias may be nullptr. y must not alias x.
 void matmul(const float* x, int64_t M, int64_t K, const TensorView& w, const float* bias, float* y,
             ThreadPool& pool);
+
+// One product of matmul_shared_input: y = x · w^T (+ bias), y dense [M, w.shape[0]].
+struct MatmulOutput {
+  const TensorView* w;
+  const float* bias;  // may be nullptr
+  float* y;
+};
+
+// matmul() of one input by several weights (q/k/v, gate/up), with the same results. A decode step
+// (M <= 4) quantizes the input once and splits all the outputs' columns over the pool in one
+// dispatch: one wait for the threads instead of one per weight.
+void matmul_shared_input(const float* x, int64_t M, int64_t K,
+                         std::initializer_list<MatmulOutput> outputs, ThreadPool& pool);
 
 // Plain reference twin of matmul (one thread, no SIMD) that the fast paths are tested against.
 void matmul_reference(const float* x, int64_t M, int64_t K, const TensorView& w, const float* bias,

@@ -4,11 +4,13 @@
 // new case in each body's dtype switch (or a new file per format and ISA), not a new API.
 #pragma once
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "core/dtype.h"
 #include "core/tensor.h"
 #include "core/thread_pool.h"
+#include "kernels/matmul.h"
 
 namespace lowspec {
 
@@ -78,5 +80,8 @@ bool matmul_supports_dtype(DType dtype);
 // matmul() on an explicit path (tests and benchmarks compare paths with this).
 void matmul_with_isa(MatmulIsa isa, const float* x, int64_t M, int64_t K, const TensorView& w,
                      const float* bias, float* y, ThreadPool& pool);
+// matmul_shared_input() on an explicit path.
+void matmul_shared_input_with_isa(MatmulIsa isa, const float* x, int64_t M, int64_t K,
+                                  std::span<const MatmulOutput> outputs, ThreadPool& pool);
 
 }  // namespace lowspec

@@ -167,15 +167,19 @@ void Decoder::forward(DecoderState& s, const DecoderStep& step, ThreadPool& pool
   for (int64_t l = 0; l < c.num_layers; ++l) {
     const DecoderLayerWeights& L = w_.layers[l];
     norm_rows(L.attn_norm_w, L.attn_norm_b, x, xn);
-    matmul(xn, M, H, L.q, or_null(L.q_bias), s.q.data(), pool);  // [M, heads*hd]
-    matmul(xn, M, H, L.k, or_null(L.k_bias), s.k.data(), pool);  // [M, kv*hd]
-    matmul(xn, M, H, L.v, or_null(L.v_bias), s.v.data(), pool);  // [M, kv*hd]
+    const MatmulOutput q{&L.q, or_null(L.q_bias), s.q.data()};  // [M, heads*hd]
+    const MatmulOutput k{&L.k, or_null(L.k_bias), s.k.data()};  // [M, kv*hd]
+    const MatmulOutput v{&L.v, or_null(L.v_bias), s.v.data()};  // [M, kv*hd]
+    if (phi) {  // the MLP's up projection reads the same LayerNorm output: one dispatch for all
+      matmul_shared_input(xn, M, H, {q, k, v, {&L.up, or_null(L.up_bias), s.up.data()}}, pool);
+    } else {
+      matmul_shared_input(xn, M, H, {q, k, v}, pool);
+    }
     attention(s, l, step, pool);                                  // att [M, heads*hd]
     matmul(s.att.data(), M, q_dim, L.o, or_null(L.o_bias), proj, pool);  // [M, H]
     if (phi) {
       // Parallel block: both branches read the same LayerNorm output.
-      float *up = s.up.data(), *mlp = s.mlp_out.data();
-      matmul(xn, M, H, L.up, or_null(L.up_bias), up, pool);  // [M, I]
+      float *up = s.up.data(), *mlp = s.mlp_out.data();  // up [M, I] from above
       pool.parallel_for(M * I, kElementwiseGrain, [&](int64_t i0, int64_t i1) { activate(c.activation, up + i0, i1 - i0); });
       matmul(up, M, I, L.down, or_null(L.down_bias), mlp, pool);  // [M, H]
       for (int64_t i = 0; i < M * H; ++i) x[i] = (proj[i] + mlp[i]) + x[i];
@@ -183,8 +187,8 @@ void Decoder::forward(DecoderState& s, const DecoderStep& step, ThreadPool& pool
       for (int64_t i = 0; i < M * H; ++i) x[i] += proj[i];
       norm_rows(L.mlp_norm_w, {}, x, xn);
       float *gate = s.gate.data(), *up = s.up.data();
-      matmul(xn, M, H, L.gate, nullptr, gate, pool);  // [M, I]
-      matmul(xn, M, H, L.up, nullptr, up, pool);      // [M, I]
+      matmul_shared_input(xn, M, H, {{&L.gate, nullptr, gate}, {&L.up, nullptr, up}},
+                          pool);  // [M, I] each
       pool.parallel_for(M * I, kElementwiseGrain, [&](int64_t i0, int64_t i1) {
         activate(c.activation, gate + i0, i1 - i0);
         for (int64_t i = i0; i < i1; ++i) gate[i] *= up[i];

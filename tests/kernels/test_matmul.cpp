@@ -10,11 +10,13 @@
 #include <random>
 #include <vector>
 
+#include "core/aligned_buffer.h"
 #include "core/error.h"
 #include "core/half.h"
 #include "kernels/kernel_test_inputs.h"
 #include "kernels/matmul.h"
 #include "kernels/matmul_dispatch.h"
+#include "kernels/quantize.h"
 
 using namespace lowspec;
 using lowspec::test::pool_of;
@@ -125,6 +127,51 @@ TEST_P(MatmulPath, MatchesReferenceOnLargeShapes) {
   }
 }
 
+// One input by several weights in one dispatch equals one matmul per weight, bit for bit: float
+// sets, block-format sets mixed as Q4_K_M files mix them, and a float/block mix (taken one by
+// one), for decode and prefill row counts and 1..3 threads.
+TEST_P(MatmulPath, SharedInputEqualsOneCallPerWeight) {
+  const MatmulIsa isa = GetParam();
+  const int64_t K = 256;
+  const int64_t ns[] = {37, 5, 64, 130};
+  const std::vector<std::vector<DType>> sets = {
+      {DType::F32, DType::BF16, DType::F16, DType::F32},
+      {DType::Q4_K, DType::Q6_K, DType::Q8_0, DType::Q4_0},
+      {DType::Q5_K, DType::F32, DType::Q8_0, DType::BF16}};
+  std::mt19937 rng(11);
+  for (const auto& dtypes : sets) {
+    std::vector<Weights> floats;
+    std::vector<AlignedBuffer<uint8_t>> blocks(dtypes.size());
+    std::vector<TensorView> views;
+    for (size_t i = 0; i < dtypes.size(); ++i) {
+      const bool quantized = dtype_is_quantized(dtypes[i]);
+      floats.push_back(random_weights(quantized ? DType::F32 : dtypes[i], ns[i], K, rng));
+      views.push_back(quantized ? quantize_matrix(floats[i].view, dtypes[i], blocks[i], pool_of(1))
+                                : floats[i].view);
+    }
+    const std::vector<float> bias = random_floats(64, rng);
+    for (const int64_t M : {1, 3, 4, 9}) {
+      const std::vector<float> x = random_floats(static_cast<size_t>(M * K), rng);
+      for (int threads = 1; threads <= 3; ++threads) {
+        std::vector<std::vector<float>> one(dtypes.size()), shared(dtypes.size());
+        std::vector<MatmulOutput> outputs;
+        for (size_t i = 0; i < dtypes.size(); ++i) {
+          const float* b = i == 2 ? bias.data() : nullptr;
+          one[i].assign(static_cast<size_t>(M * ns[i]), 0.0f);
+          shared[i].assign(static_cast<size_t>(M * ns[i]), -1.0f);
+          matmul_with_isa(isa, x.data(), M, K, views[i], b, one[i].data(), pool_of(threads));
+          outputs.push_back({&views[i], b, shared[i].data()});
+        }
+        matmul_shared_input_with_isa(isa, x.data(), M, K, outputs, pool_of(threads));
+        for (size_t i = 0; i < dtypes.size(); ++i) {
+          EXPECT_EQ(one[i], shared[i])
+              << dtype_name(dtypes[i]) << " output " << i << " M=" << M << " threads=" << threads;
+        }
+      }
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Isa, MatmulPath,
                          ::testing::Values(MatmulIsa::Scalar, MatmulIsa::Avx2, MatmulIsa::Avx512,
                                            MatmulIsa::Neon),
@@ -149,6 +196,12 @@ TEST(Matmul, RejectsMismatchedShapesAndUnsupportedDtypes) {
   TensorView int_weights = w.view;
   int_weights.dtype = DType::I32;
   EXPECT_THROW(matmul(x.data(), 2, 8, int_weights, nullptr, y.data(), pool_of(1)), Error);
+  const Weights other = random_weights(DType::F32, 4, 7, rng);
+  EXPECT_THROW(
+      matmul_shared_input(x.data(), 1, 8,
+                          {{&w.view, nullptr, y.data()}, {&other.view, nullptr, y.data() + 4}},
+                          pool_of(2)),
+      Error);
 }
 
 }  // namespace
