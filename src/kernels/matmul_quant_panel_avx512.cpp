@@ -82,6 +82,17 @@ LOWSPEC_VNNI inline void transpose_8x8_halves(__m512i (&r)[8]) {
   }
 }
 
+// Group g of the panel's 16 rows (32 bytes each) stored step by step: for each 4-byte step, the
+// 16 rows' bytes side by side.
+LOWSPEC_VNNI_INLINE inline void store_group(const __m256i (&row)[kPanel], int64_t g, Panel& panel) {
+  __m512i r[8];
+  for (int k = 0; k < 8; ++k)
+    r[k] = _mm512_inserti64x4(_mm512_zextsi256_si512(row[k]), row[k + 8], 1);
+  transpose_8x8_halves(r);
+  __m512i* out = reinterpret_cast<__m512i*>(panel.u.data() + g * kGroup * kPanel);
+  for (int j = 0; j < kSteps; ++j) _mm512_store_si512(out + j, r[j]);
+}
+
 // Rows [n0, n0 + cols) of Q4_K / Q5_K / Q6_K weights into the panel; missing rows (cols < 16)
 // are zeros.
 LOWSPEC_VNNI void pack_panel_k_quant(const QuantMatmulProblem& p, int64_t n0, int cols,
@@ -109,12 +120,7 @@ LOWSPEC_VNNI void pack_panel_k_quant(const QuantMatmulProblem& p, int64_t n0, in
         row[c] = unpack_group(p.w_dtype, w + c * row_bytes, g, scale[c], offset[c]);
       }
     }
-    __m512i r[8];
-    for (int k = 0; k < 8; ++k)
-      r[k] = _mm512_inserti64x4(_mm512_zextsi256_si512(row[k]), row[k + 8], 1);
-    transpose_8x8_halves(r);
-    __m512i* out = reinterpret_cast<__m512i*>(panel.u.data() + g * kGroup * kPanel);
-    for (int j = 0; j < kSteps; ++j) _mm512_store_si512(out + j, r[j]);
+    store_group(row, g, panel);
   }
 }
 
@@ -149,12 +155,7 @@ LOWSPEC_VNNI void pack_panel_scaled_offset(const QuantMatmulProblem& p, int64_t 
       scale[c] = 0.0f;
       row[c] = _mm256_setzero_si256();
     }
-    __m512i r[8];
-    for (int k = 0; k < 8; ++k)
-      r[k] = _mm512_inserti64x4(_mm512_zextsi256_si512(row[k]), row[k + 8], 1);
-    transpose_8x8_halves(r);
-    __m512i* out = reinterpret_cast<__m512i*>(panel.u.data() + g * kGroup * kPanel);
-    for (int j = 0; j < kSteps; ++j) _mm512_store_si512(out + j, r[j]);
+    store_group(row, g, panel);
   }
 }
 
