@@ -41,12 +41,29 @@ struct Panel {
   AlignedBuffer<float> offset;  // as scale; k-quants only (Q8_0 / Q4_0 take theirs in the dot)
 };
 
-// Group g of a Q4_K / Q5_K row as 32 unsigned bytes, through decode_group.
-LOWSPEC_VNNI inline __m256i unpack_group(DType type, const uint8_t* row, int64_t g, float& scale,
-                                         float& offset) {
-  alignas(32) uint8_t u[kGroup];
-  decode_group(type, row, g, u, scale, offset);
-  return _mm256_load_si256(reinterpret_cast<const __m256i*>(u));
+// Group g of a Q4_K / Q5_K row as 32 unsigned bytes, in registers: decode_group's values (its
+// nibbles, plus 16 where Q5_K's qh has bit j of the group), scale d * sc, offset dmin * m.
+template <bool kFive>
+LOWSPEC_VNNI_INLINE inline __m256i unpack_q45_k_group(const uint8_t* row, int64_t g, float& scale,
+                                                      float& offset) {
+  using Block = std::conditional_t<kFive, BlockQ5_K, BlockQ4_K>;
+  constexpr int kGroups = kSuperBlock / kGroup;
+  const Block& b = reinterpret_cast<const Block*>(row)[g / kGroups];
+  const int j = static_cast<int>(g % kGroups);
+  __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * (j / 2)));
+  if (j % 2) v = _mm256_srli_epi16(v, 4);
+  v = _mm256_and_si256(v, _mm256_set1_epi8(0x0f));
+  if constexpr (kFive) {
+    const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh));
+    v = _mm256_mask_add_epi8(v,
+                             _mm256_test_epi8_mask(qh, _mm256_set1_epi8(static_cast<char>(1 << j))),
+                             v, _mm256_set1_epi8(16));
+  }
+  int sc, m;
+  k_scale_min(b.scales, j, sc, m);
+  scale = f16_to_f32(b.d) * sc;
+  offset = f16_to_f32(b.dmin) * m;
+  return v;
 }
 
 // Q6_K's 16-element groups 2g and 2g + 1 as one 32-byte group, with both halves' scale and offset.
@@ -117,7 +134,9 @@ LOWSPEC_VNNI void pack_panel_k_quant(const QuantMatmulProblem& p, int64_t n0, in
       } else if (halves) {
         row[c] = unpack_q6_k_pair(w + c * row_bytes, g, scale + c, offset + c);
       } else {
-        row[c] = unpack_group(p.w_dtype, w + c * row_bytes, g, scale[c], offset[c]);
+        row[c] = p.w_dtype == DType::Q5_K
+                     ? unpack_q45_k_group<true>(w + c * row_bytes, g, scale[c], offset[c])
+                     : unpack_q45_k_group<false>(w + c * row_bytes, g, scale[c], offset[c]);
       }
     }
     store_group(row, g, panel);
