@@ -67,10 +67,6 @@ LOWSPEC_AVX2 inline __m256i first_lanes(int n) {
 template <int M>
 constexpr int kDecodeRows = M <= 2 ? 4 : 2;
 
-// Weights per 64-byte line: each row's next line is prefetched once per this many.
-template <class W>
-constexpr int64_t kLineElems = 64 / sizeof(typename W::Elem);
-
 template <class W, int M, int R>
 LOWSPEC_AVX2 void decode_rows(const MatmulProblem& p, int64_t n) {
   const int64_t K = p.K;
@@ -83,7 +79,7 @@ LOWSPEC_AVX2 void decode_rows(const MatmulProblem& p, int64_t n) {
     __m256 xv[M];
     for (int m = 0; m < M; ++m) xv[m] = _mm256_loadu_ps(p.x + m * K + k);
     for (int r = 0; r < R; ++r) {
-      if (k % kLineElems<W> == 0) prefetch_ahead(w + r * K + k, 64);
+      if (k % kLineElems<typename W::Elem> == 0) prefetch_ahead(w + r * K + k, 64);
       const __m256 wv = W::load(w + r * K + k);
       for (int m = 0; m < M; ++m) acc[r][m] = _mm256_fmadd_ps(wv, xv[m], acc[r][m]);
     }

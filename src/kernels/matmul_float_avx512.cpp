@@ -78,10 +78,6 @@ LOWSPEC_AVX512 inline float horizontal_sum(__m512 v) {
 
 // ---- decode: matrix-vector ----
 
-// Weights per 64-byte line: each row's next line is prefetched once per this many.
-template <class W>
-constexpr int64_t kLineElems = 64 / sizeof(typename W::Elem);
-
 // y[0..M, n..n+R): R weight rows streamed together, each x vector used R times.
 template <class W, int M, int R>
 LOWSPEC_AVX512 void decode_rows(const MatmulProblem& p, int64_t n) {
@@ -95,7 +91,7 @@ LOWSPEC_AVX512 void decode_rows(const MatmulProblem& p, int64_t n) {
     __m512 xv[M];
     for (int m = 0; m < M; ++m) xv[m] = _mm512_maskz_loadu_ps(mask, p.x + m * K + k);
     for (int r = 0; r < R; ++r) {
-      if (k % kLineElems<W> == 0) prefetch_ahead(w + r * K + k, 64);
+      if (k % kLineElems<typename W::Elem> == 0) prefetch_ahead(w + r * K + k, 64);
       const __m512 wv = W::load(w + r * K + k, mask);
       for (int m = 0; m < M; ++m) acc[r][m] = _mm512_fmadd_ps(wv, xv[m], acc[r][m]);
     }

@@ -17,6 +17,11 @@ namespace lowspec {
 
 constexpr int64_t kDecodePrefetchAhead = 16384;
 
+// Elements of type T per 64-byte line: a body stepping through a row asks for its next line once
+// per this many.
+template <class T>
+constexpr int64_t kLineElems = 64 / static_cast<int64_t>(sizeof(T));
+
 // Prefetches [p + kDecodePrefetchAhead, + bytes) into L2, one request per 64-byte line. A
 // prefetch never faults, so running past the end of the weights is harmless.
 inline void prefetch_ahead(const void* p, int64_t bytes) {
