@@ -208,9 +208,19 @@ LOWSPEC_AVX512 void pack_panel(const MatmulProblem& p, int64_t n0, int cols, int
     for (int half = 0; half < kTileCols / 16; ++half) {
       const int j0 = s * kTileCols + half * 16;
       const int rows = std::clamp(cols - j0, 0, 16);
+      // The rows two groups on (into the next panel at the end) are asked for into L2 while these
+      // are packed: each row's stretch here is one kDepth, too short a stream for the hardware
+      // prefetchers, so without this the pack waited on memory (18 % of a 2-thread BF16 prefill
+      // profile, 8 % with it; model prefill 1.02-1.03x at 1 and 2 threads).
+      const int64_t next = n0 + j0 + 32;
+      const int64_t next_rows = std::clamp<int64_t>(p.N - next, 0, 16);
       for (int kk = 0; kk < depth; kk += 16) {
         const int width = std::min(16, depth - kk);
         const __mmask16 mask = first_lanes(width);
+        if (kk % kLineElems<typename W::Elem> == 0) {
+          for (int64_t i = 0; i < next_rows; ++i)
+            __builtin_prefetch(w + (next + i) * p.K + k0 + kk, 0, 2);
+        }
         __m512 r[16];
         for (int i = 0; i < 16; ++i) {
           r[i] = i < rows ? W::load(w + (n0 + j0 + i) * p.K + k0 + kk, mask) : _mm512_setzero_ps();
