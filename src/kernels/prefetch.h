@@ -22,13 +22,18 @@ constexpr int64_t kDecodePrefetchAhead = 16384;
 template <class T>
 constexpr int64_t kLineElems = 64 / static_cast<int64_t>(sizeof(T));
 
-// Prefetches [p + kDecodePrefetchAhead, + bytes) into L2, one request per 64-byte line. A
-// prefetch never faults, so running past the end of the weights is harmless.
-inline void prefetch_ahead(const void* p, int64_t bytes) {
-  const uintptr_t ahead = reinterpret_cast<uintptr_t>(p) + kDecodePrefetchAhead;
+// Prefetches [p, p + bytes) into L2, one request per 64-byte line. A prefetch never faults, so
+// running past the end of the weights is harmless.
+inline void prefetch_lines(const void* p, int64_t bytes) {
+  const uintptr_t start = reinterpret_cast<uintptr_t>(p);
   for (int64_t i = 0; i < bytes; i += 64) {
-    __builtin_prefetch(reinterpret_cast<const void*>(ahead + static_cast<uintptr_t>(i)), 0, 2);
+    __builtin_prefetch(reinterpret_cast<const void*>(start + static_cast<uintptr_t>(i)), 0, 2);
   }
+}
+
+// Prefetches [p + kDecodePrefetchAhead, + bytes) into L2.
+inline void prefetch_ahead(const void* p, int64_t bytes) {
+  prefetch_lines(static_cast<const char*>(p) + kDecodePrefetchAhead, bytes);
 }
 
 }  // namespace lowspec
