@@ -137,7 +137,11 @@ LOWSPEC_AVX2 void pack_panel(const MatmulProblem& p, int64_t n0, int cols, int64
     for (int half = 0; half < kTileCols / 8; ++half) {
       const int j0 = s * kTileCols + half * 8;
       const int rows = std::clamp(cols - j0, 0, 8);
+      const int64_t next = n0 + j0 + 16;  // two groups on (prefetch.h)
+      const int64_t next_rows = std::clamp<int64_t>(p.N - next, 0, 8);
       for (int kk = 0; kk < vector_depth; kk += 8) {
+        if (kk % kLineElems<typename W::Elem> == 0)
+          prefetch_rows(w + next * p.K + k0 + kk, next_rows, p.K);
         __m256 r[8];
         for (int i = 0; i < 8; ++i) {
           r[i] = i < rows ? W::load(w + (n0 + j0 + i) * p.K + k0 + kk) : _mm256_setzero_ps();

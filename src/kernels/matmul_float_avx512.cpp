@@ -217,10 +217,8 @@ LOWSPEC_AVX512 void pack_panel(const MatmulProblem& p, int64_t n0, int cols, int
       for (int kk = 0; kk < depth; kk += 16) {
         const int width = std::min(16, depth - kk);
         const __mmask16 mask = first_lanes(width);
-        if (kk % kLineElems<typename W::Elem> == 0) {
-          for (int64_t i = 0; i < next_rows; ++i)
-            __builtin_prefetch(w + (next + i) * p.K + k0 + kk, 0, 2);
-        }
+        if (kk % kLineElems<typename W::Elem> == 0)
+          prefetch_rows(w + next * p.K + k0 + kk, next_rows, p.K);
         __m512 r[16];
         for (int i = 0; i < 16; ++i) {
           r[i] = i < rows ? W::load(w + (n0 + j0 + i) * p.K + k0 + kk, mask) : _mm512_setzero_ps();

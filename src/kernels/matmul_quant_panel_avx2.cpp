@@ -19,6 +19,7 @@
 
 #include "core/aligned_buffer.h"
 #include "kernels/matmul_dispatch.h"
+#include "kernels/prefetch.h"
 #include "kernels/quant_blocks.h"
 #include "kernels/quant_groups.h"
 
@@ -94,6 +95,7 @@ LOWSPEC_AVX2 void pack_panel(const QuantMatmulProblem& p, int64_t n0, int cols, 
   panel.offset.resize(static_cast<size_t>(groups * kPanel));
   const uint8_t* w = static_cast<const uint8_t*>(p.w) + n0 * row_bytes;
   for (int64_t g = 0; g < groups; ++g) {
+    prefetch_next_panel(w, static_cast<int64_t>(kPanel * row_bytes), g, groups);
     float* scale = panel.scale.data() + g * kPanel;
     float* offset = panel.offset.data() + g * kPanel;
     __m256i r[kPanel];

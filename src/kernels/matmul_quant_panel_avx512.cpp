@@ -111,13 +111,6 @@ LOWSPEC_VNNI_INLINE inline void store_group(const __m256i (&row)[kPanel], int64_
   for (int j = 0; j < kSteps; ++j) _mm512_store_si512(out + j, r[j]);
 }
 
-// The next panel's rows follow this one's in the file. A pack asks for them into L2 a group's
-// share at a time (its bytes of 16 rows / groups): 16 rows read side by side, 18-34 bytes a step,
-// are streams the hardware prefetchers do not follow.
-inline int64_t next_panel_share(uint64_t row_bytes, int64_t groups) {
-  return static_cast<int64_t>(kPanel * row_bytes) / groups + 1;
-}
-
 // Rows [n0, n0 + cols) of Q4_K / Q5_K / Q6_K weights into the panel; missing rows (cols < 16)
 // are zeros.
 LOWSPEC_VNNI void pack_panel_k_quant(const QuantMatmulProblem& p, int64_t n0, int cols,
@@ -130,9 +123,8 @@ LOWSPEC_VNNI void pack_panel_k_quant(const QuantMatmulProblem& p, int64_t n0, in
   panel.scale.resize(static_cast<size_t>(groups * per_group));
   panel.offset.resize(static_cast<size_t>(groups * per_group));
   const uint8_t* w = static_cast<const uint8_t*>(p.w) + n0 * row_bytes;
-  const int64_t share = next_panel_share(row_bytes, groups);
   for (int64_t g = 0; g < groups; ++g) {
-    prefetch_lines(w + kPanel * row_bytes + g * share, share);
+    prefetch_next_panel(w, static_cast<int64_t>(kPanel * row_bytes), g, groups);
     float* scale = panel.scale.data() + g * per_group;
     float* offset = panel.offset.data() + g * per_group;
     std::fill_n(scale, per_group, 0.0f);
@@ -164,9 +156,8 @@ LOWSPEC_VNNI void pack_panel_scaled_offset(const QuantMatmulProblem& p, int64_t 
   panel.u.resize(static_cast<size_t>(groups * kGroup * kPanel));
   panel.scale.resize(static_cast<size_t>(groups * kPanel));
   const Block* w = static_cast<const Block*>(p.w) + n0 * groups;
-  const int64_t share = next_panel_share(groups * sizeof(Block), groups);
   for (int64_t g = 0; g < groups; ++g) {
-    prefetch_lines(reinterpret_cast<const uint8_t*>(w + kPanel * groups) + g * share, share);
+    prefetch_next_panel(w, static_cast<int64_t>(kPanel * groups * sizeof(Block)), g, groups);
     float* scale = panel.scale.data() + g * kPanel;
     __m256i row[kPanel];
     for (int c = 0; c < cols; ++c) {

@@ -1,4 +1,5 @@
-// Software prefetch for decode's weight streams (x86 bodies; NEON has none yet, unmeasured).
+// Software prefetch for weight streams: decode bodies and GEMM panel packs (x86; NEON has none yet,
+// unmeasured).
 //
 // Decode reads every weight once per token, front to back. The hardware prefetchers stop at each
 // 4 KiB page and start again only after a few misses on the next one (the mapped model file has
@@ -34,6 +35,23 @@ inline void prefetch_lines(const void* p, int64_t bytes) {
 // Prefetches [p + kDecodePrefetchAhead, + bytes) into L2.
 inline void prefetch_ahead(const void* p, int64_t bytes) {
   prefetch_lines(static_cast<const char*>(p) + kDecodePrefetchAhead, bytes);
+}
+
+// For the GEMM packs, which read a panel of weight rows side by side: rows a few steps of 16-34
+// bytes long each, streams the hardware prefetchers do not follow.
+//
+// The quantized packs read a panel of contiguous rows (`panel_bytes`) group by group: at group g
+// of `groups` they ask for that share of the next panel, the rows right after.
+inline void prefetch_next_panel(const void* panel, int64_t panel_bytes, int64_t g, int64_t groups) {
+  const int64_t share = panel_bytes / groups + 1;
+  prefetch_lines(static_cast<const char*>(panel) + panel_bytes + g * share, share);
+}
+
+// The float packs read rows `row_elems` apart, a group of rows at a time: each step asks for the
+// line at the same column of `rows` later rows from `first` on.
+template <class T>
+inline void prefetch_rows(const T* first, int64_t rows, int64_t row_elems) {
+  for (int64_t i = 0; i < rows; ++i) __builtin_prefetch(first + i * row_elems, 0, 2);
 }
 
 }  // namespace lowspec
