@@ -94,15 +94,17 @@ template <class W, int R>
 LOWSPEC_VNNI void decode_row(const QuantMatmulProblem& p, int64_t n, const float* offset_sum) {
   const int64_t blocks = p.K / kQuantBlock;
   const typename W::Block* w = static_cast<const typename W::Block*>(p.w) + n * blocks;
-  __m512 acc[R][2], correction[R];
-  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = correction[r] = _mm512_setzero_ps();
+  // Pairs of blocks alternate between two sums (even and odd pairs), named rather than indexed
+  // by the pair: a runtime index kept the sums in memory, stored on every step.
+  __m512 even[R], odd[R], correction[R];
+  for (int r = 0; r < R; ++r) even[r] = odd[r] = correction[r] = _mm512_setzero_ps();
   const __m512i pair_lanes = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
   for (int64_t b0 = 0; b0 < blocks; b0 += kChunk) {
     const int count = static_cast<int>(std::min<int64_t>(kChunk, blocks - b0));
     prefetch_ahead(w + b0, count * static_cast<int64_t>(sizeof(typename W::Block)));
     __m512 scale[R];
     chunk_scales<R>(p, w + b0, b0, count, offset_sum, scale, correction);
-    auto step = [&](int i, bool pair) LOWSPEC_VNNI_INLINE {
+    auto step = [&](int i, bool pair, __m512(&acc)[R]) LOWSPEC_VNNI_INLINE {
       const __m512i u = W::load(w + b0 + i, pair);
       const __m512i lanes = _mm512_add_epi32(pair_lanes, _mm512_set1_epi32(i));
       for (int r = 0; r < R; ++r) {
@@ -111,16 +113,23 @@ LOWSPEC_VNNI void decode_row(const QuantMatmulProblem& p, int64_t n, const float
             pair ? _mm512_loadu_si512(xr)
                  : _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xr)));
         const __m512 dot = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(_mm512_setzero_si512(), u, x));
-        __m512& a = acc[r][(i >> 1) & 1];
-        a = _mm512_fmadd_ps(dot, _mm512_permutexvar_ps(lanes, scale[r]), a);
+        acc[r] = _mm512_fmadd_ps(dot, _mm512_permutexvar_ps(lanes, scale[r]), acc[r]);
       }
     };
     int i = 0;
-    for (; i + 1 < count; i += 2) step(i, true);
-    if (i < count) step(i, false);
+    for (; i + 3 < count; i += 4) {
+      step(i, true, even);
+      step(i + 2, true, odd);
+    }
+    if (i + 1 < count) {
+      step(i, true, even);
+      if (i + 2 < count) step(i + 2, false, odd);
+    } else if (i < count) {
+      step(i, false, even);
+    }
   }
   for (int r = 0; r < R; ++r) {
-    p.y[r * p.N + n] = _mm512_reduce_add_ps(_mm512_add_ps(acc[r][0], acc[r][1])) +
+    p.y[r * p.N + n] = _mm512_reduce_add_ps(_mm512_add_ps(even[r], odd[r])) +
                        _mm512_reduce_add_ps(correction[r]) + (p.bias ? p.bias[n] : 0.0f);
   }
 }
