@@ -48,8 +48,10 @@ LOWSPEC_AVX2 void decode_q8_0_row(const QuantMatmulProblem& p, int64_t n) {
   const int64_t blocks = p.K / kQuantBlock;
   const BlockQ8_0* w = static_cast<const BlockQ8_0*>(p.w) + n * blocks;
   const __m256i ones = _mm256_set1_epi16(1);
-  __m256 acc[R][2];
-  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  // Blocks alternate between two sums, named rather than indexed by the block: a runtime index
+  // kept them in memory, stored on every step.
+  __m256 even[R], odd[R];
+  for (int r = 0; r < R; ++r) even[r] = odd[r] = _mm256_setzero_ps();
   for (int64_t b0 = 0; b0 < blocks; b0 += kBlockChunk) {
     const int count = static_cast<int>(std::min<int64_t>(kBlockChunk, blocks - b0));
     prefetch_ahead(w + b0, count * static_cast<int64_t>(sizeof(BlockQ8_0)));
@@ -62,7 +64,7 @@ LOWSPEC_AVX2 void decode_q8_0_row(const QuantMatmulProblem& p, int64_t n) {
     for (int r = 0; r < R; ++r) {
       scale[r] = _mm256_mul_ps(dw, _mm256_maskload_ps(p.xd + r * blocks + b0, valid));
     }
-    for (int i = 0; i < count; ++i) {
+    auto step = [&](int i, __m256(&acc)[R]) LOWSPEC_AVX2_INLINE {
       const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[b0 + i].qs));
       const __m256i q_abs = _mm256_sign_epi8(q, q);
       const __m256i lane = _mm256_set1_epi32(i);
@@ -71,14 +73,19 @@ LOWSPEC_AVX2 void decode_q8_0_row(const QuantMatmulProblem& p, int64_t n) {
             reinterpret_cast<const __m256i*>(p.xq + (r * blocks + b0 + i) * kQuantBlock));
         const __m256i dot =
             _mm256_madd_epi16(_mm256_maddubs_epi16(q_abs, _mm256_sign_epi8(x, q)), ones);
-        acc[r][i & 1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot),
-                                        _mm256_permutevar8x32_ps(scale[r], lane), acc[r][i & 1]);
+        acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_permutevar8x32_ps(scale[r], lane),
+                                 acc[r]);
       }
+    };
+    int i = 0;
+    for (; i + 1 < count; i += 2) {
+      step(i, even);
+      step(i + 1, odd);
     }
+    if (i < count) step(i, even);
   }
   for (int r = 0; r < R; ++r) {
-    p.y[r * p.N + n] =
-        horizontal_sum(_mm256_add_ps(acc[r][0], acc[r][1])) + (p.bias ? p.bias[n] : 0.0f);
+    p.y[r * p.N + n] = horizontal_sum(_mm256_add_ps(even[r], odd[r])) + (p.bias ? p.bias[n] : 0.0f);
   }
 }
 
@@ -103,8 +110,8 @@ LOWSPEC_AVX2 void decode_q4_0_row(const QuantMatmulProblem& p, int64_t n, const 
   const int64_t pairs = (blocks + 1) / 2;
   const BlockQ4_0* w = static_cast<const BlockQ4_0*>(p.w) + n * blocks;
   const __m256i low4 = _mm256_set1_epi8(0x0f), ones = _mm256_set1_epi16(1);
-  __m256 acc[R][2];
-  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  __m256 even[R], odd[R];  // even and odd pairs' sums (as in decode_q8_0_row)
+  for (int r = 0; r < R; ++r) even[r] = odd[r] = _mm256_setzero_ps();
   for (int64_t b0 = 0; b0 < blocks; b0 += kPairChunk) {
     const int count = static_cast<int>(std::min<int64_t>(kPairChunk, blocks - b0));
     prefetch_ahead(w + b0, count * static_cast<int64_t>(sizeof(BlockQ4_0)));
@@ -120,7 +127,7 @@ LOWSPEC_AVX2 void decode_q4_0_row(const QuantMatmulProblem& p, int64_t n, const 
       scale[r] = _mm256_mul_ps(dw, _mm256_maskload_ps(p.xd + r * blocks + b0, valid));
     }
     __m256i lanes = _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1);  // stepped by 2 per pair
-    for (int i = 0; i < count; i += 2) {
+    auto pair_step = [&](int i, __m256(&acc)[R]) LOWSPEC_AVX2_INLINE {
       const __m128i q0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b0 + i].qs));
       // An odd last block pairs with zeros (its activations are zero in pair_x too).
       const __m128i q1 = i + 1 < count
@@ -138,15 +145,20 @@ LOWSPEC_AVX2 void decode_q4_0_row(const QuantMatmulProblem& p, int64_t n, const 
             _mm256_maddubs_epi16(hi, _mm256_load_si256(reinterpret_cast<const __m256i*>(x + 32))));
         const __m256i dot =
             _mm256_add_epi32(_mm256_madd_epi16(sums, ones), pair_offset[r * pairs + pair]);
-        __m256& a = acc[r][(i >> 1) & 1];
-        a = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_permutevar8x32_ps(scale[r], lanes), a);
+        acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_permutevar8x32_ps(scale[r], lanes),
+                                 acc[r]);
       }
       lanes = _mm256_add_epi32(lanes, _mm256_set1_epi32(2));
+    };
+    int i = 0;
+    for (; i + 2 < count; i += 4) {
+      pair_step(i, even);
+      pair_step(i + 2, odd);
     }
+    if (i < count) pair_step(i, even);
   }
   for (int r = 0; r < R; ++r) {
-    p.y[r * p.N + n] =
-        horizontal_sum(_mm256_add_ps(acc[r][0], acc[r][1])) + (p.bias ? p.bias[n] : 0.0f);
+    p.y[r * p.N + n] = horizontal_sum(_mm256_add_ps(even[r], odd[r])) + (p.bias ? p.bias[n] : 0.0f);
   }
 }
 
