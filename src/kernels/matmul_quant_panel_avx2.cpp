@@ -148,6 +148,9 @@ LOWSPEC_AVX2 void panel_tile(const QuantMatmulProblem& p, const Panel& panel, in
           __m256i x = _mm256_set1_epi32(x4);
           if (F == Form::Q8_0) x = _mm256_sign_epi8(x, ws);
           pairs[r] = _mm256_add_epi16(pairs[r], _mm256_maddubs_epi16(wu, x));
+          // Keeps each step's add in order: GCC otherwise regroups the wrapping int16 sums into
+          // a tree, computes all R x 8 products first and spills them (41 stores per group).
+          __asm__("" : "+x"(pairs[r]));
         }
       }
       for (int r = 0; r < R; ++r)
