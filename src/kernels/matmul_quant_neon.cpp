@@ -4,7 +4,8 @@
 // scales), summed across lanes at the end. The integer dot is SDOT where the CPU has dotprod
 // (ARMv8.2+: Cortex-A55/A76, Apple, ...), widening multiplies otherwise (Raspberry Pi 3/4), chosen
 // once per process; the SDOT form is compiled for armv8.2-a+dotprod in its own function, so a CPU
-// without it never executes an SDOT.
+// without it never executes an SDOT. Prefill of Q8_0 / Q4_0 with SDOT goes through 4-column panels
+// (sdot_panel_columns below).
 #include <arm_neon.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "core/aligned_buffer.h"
 #include "core/cpu_features.h"
 #include "kernels/matmul_dispatch.h"
 #include "kernels/quant_blocks.h"
@@ -103,6 +105,100 @@ inline void quant_columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
         break;
       case 1:
         column_rows<Block, Dot, 1>(p, n, m);
+        break;
+    }
+  }
+}
+
+// Prefill (M > kTileRows) of Q8_0 / Q4_0 with SDOT: 4 weight rows (output columns) unpacked
+// once per call into a panel where each 16-byte vector holds 4 bytes of each row, so one
+// lane-indexed SDOT adds 4 products to each of the 4 columns' int32 lanes. No sums across lanes,
+// a block's dot is whole in one step, and each weight byte is unpacked once per call instead of
+// once per 4 input rows; the input rows stream once per 4 columns instead of once per column.
+constexpr int kPanelCols = 4;
+constexpr int kGroups = kQuantBlock / 4;  // 4-byte groups per block
+
+struct SdotPanel {
+  AlignedBuffer<int8_t> w;  // block b, group g: bytes [b][g][column][4]
+  AlignedBuffer<float> d;   // block b: the 4 columns' scales
+};
+
+// Columns [n0, n0 + cols) of W into the panel; missing columns (cols < 4) are zeros.
+template <class Block>
+void pack_sdot_panel(const QuantMatmulProblem& p, int64_t n0, int cols, SdotPanel& panel) {
+  const int64_t blocks = p.K / kQuantBlock;
+  panel.w.resize(static_cast<size_t>(blocks * kQuantBlock * kPanelCols));
+  panel.d.resize(static_cast<size_t>(blocks * kPanelCols));
+  const Block* w = static_cast<const Block*>(p.w) + n0 * blocks;
+  for (int64_t b = 0; b < blocks; ++b) {
+    int8_t* out = panel.w.data() + b * kQuantBlock * kPanelCols;
+    for (int c = 0; c < kPanelCols; ++c) {
+      alignas(16) int8_t q[kQuantBlock] = {};
+      float d = 0.0f;
+      if (c < cols) {
+        int8x16_t lo, hi;
+        d = unpack(w[c * blocks + b], lo, hi);
+        vst1q_s8(q, lo);
+        vst1q_s8(q + 16, hi);
+      }
+      panel.d[b * kPanelCols + c] = d;
+      for (int g = 0; g < kGroups; ++g) std::memcpy(out + (g * kPanelCols + c) * 4, q + 4 * g, 4);
+    }
+  }
+}
+
+// y[m0 .. m0+R, n0 .. n0+cols) from the packed panel.
+template <int R>
+__attribute__((target("arch=armv8.2-a+dotprod"))) inline void sdot_panel_tile(
+    const QuantMatmulProblem& p, const SdotPanel& panel, int64_t m0, int64_t n0, int cols) {
+  const int64_t blocks = p.K / kQuantBlock;
+  float32x4_t acc[R];
+  for (int r = 0; r < R; ++r) acc[r] = vdupq_n_f32(0.0f);
+  for (int64_t b = 0; b < blocks; ++b) {
+    const int8_t* wb = panel.w.data() + b * kQuantBlock * kPanelCols;
+    int8x16_t w[kGroups];
+    for (int g = 0; g < kGroups; ++g) w[g] = vld1q_s8(wb + 16 * g);
+    const float32x4_t dw = vld1q_f32(panel.d.data() + b * kPanelCols);
+    for (int r = 0; r < R; ++r) {
+      const int8_t* x = p.xq + (m0 + r) * p.K + b * kQuantBlock;
+      const int8x16_t x0 = vld1q_s8(x), x1 = vld1q_s8(x + 16);
+      int32x4_t dot = vdotq_laneq_s32(vdupq_n_s32(0), w[0], x0, 0);
+      dot = vdotq_laneq_s32(dot, w[1], x0, 1);
+      dot = vdotq_laneq_s32(dot, w[2], x0, 2);
+      dot = vdotq_laneq_s32(dot, w[3], x0, 3);
+      dot = vdotq_laneq_s32(dot, w[4], x1, 0);
+      dot = vdotq_laneq_s32(dot, w[5], x1, 1);
+      dot = vdotq_laneq_s32(dot, w[6], x1, 2);
+      dot = vdotq_laneq_s32(dot, w[7], x1, 3);
+      acc[r] = vfmaq_f32(acc[r], vcvtq_f32_s32(dot), vmulq_n_f32(dw, p.xd[(m0 + r) * blocks + b]));
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    alignas(16) float out[kPanelCols];
+    vst1q_f32(out, acc[r]);
+    float* y = p.y + (m0 + r) * p.N + n0;
+    for (int c = 0; c < cols; ++c) y[c] = out[c] + (p.bias ? p.bias[n0 + c] : 0.0f);
+  }
+}
+
+template <class Block>
+__attribute__((target("arch=armv8.2-a+dotprod"))) inline void sdot_panel_columns(
+    const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
+  thread_local SdotPanel panel;
+  for (int64_t n = n0; n < n1; n += kPanelCols) {
+    const int cols = static_cast<int>(std::min<int64_t>(kPanelCols, n1 - n));
+    pack_sdot_panel<Block>(p, n, cols, panel);
+    int64_t m = 0;
+    for (; m + kTileRows <= p.M; m += kTileRows) sdot_panel_tile<kTileRows>(p, panel, m, n, cols);
+    switch (p.M - m) {
+      case 3:
+        sdot_panel_tile<3>(p, panel, m, n, cols);
+        break;
+      case 2:
+        sdot_panel_tile<2>(p, panel, m, n, cols);
+        break;
+      case 1:
+        sdot_panel_tile<1>(p, panel, m, n, cols);
         break;
     }
   }
@@ -250,8 +346,12 @@ inline void columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
     case DType::Q6_K:
       return k_quant_columns<Q6K, Dot>(p, n0, n1);
     case DType::Q4_0:
+      if constexpr (std::is_same_v<Dot, SdotDot>)
+        if (p.M > kTileRows) return sdot_panel_columns<BlockQ4_0>(p, n0, n1);
       return quant_columns<BlockQ4_0, Dot>(p, n0, n1);
     default:
+      if constexpr (std::is_same_v<Dot, SdotDot>)
+        if (p.M > kTileRows) return sdot_panel_columns<BlockQ8_0>(p, n0, n1);
       return quant_columns<BlockQ8_0, Dot>(p, n0, n1);
   }
 }
