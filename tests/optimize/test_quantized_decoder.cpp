@@ -3,8 +3,8 @@
 // positions where F32's top token leads by more than kTieMargin (these random tiny models have
 // many near-ties: Gemma's median lead is 0.18 while Q8_0 moves logits by up to ~0.2), and at
 // >= 95% of all positions; Q4_0 gives finite logits. The flips come from rounding the weights, not
-// from the integer kernels: with the Q8_0 weights dequantized and multiplied in float, the same
-// near-ties flip (BENCHMARKS.md, session 7). (Matrices whose rows are not whole
+// from the integer kernels: with the Q8_0 weights dequantized and multiplied in float, as many
+// positions flip, all near-ties too (BENCHMARKS.md, session 7). (Matrices whose rows are not whole
 // 32-element blocks, like the fixtures' 176-wide MLP, stay in their file dtype.)
 #include <gtest/gtest.h>
 
