@@ -224,6 +224,10 @@ struct Avx2Body {
     lowspec::pack_panel<W>(p, n0, cols, k0, depth, panel);
   }
   static FloatTileKernel tile_kernel(int rows) { return kTileKernels[rows - 1]; }
+  template <class W>
+  static void gemm(const MatmulProblem& p, int64_t n0, int64_t n1) {
+    blocked_gemm<Avx2Body, W>(p, n0, n1);
+  }
 };
 
 }  // namespace

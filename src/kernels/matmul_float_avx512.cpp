@@ -2,9 +2,14 @@
 // in float (FMA), so all three agree with float32 math to round-off.
 //  - M <= 4 (decode): matrix-vector. Each weight row is streamed once (alone, or 4 rows together
 //    when x is too big for L1), widened in registers and multiplied with all M input rows.
-//  - M > 4 (prefill, encoders): GEMM. A panel of W (kPanelCols rows x kDepth of K) is widened and
-//    transposed once into per-thread scratch, then a 12x32 register tile (24 zmm accumulators)
-//    walks it for every block of 12 input rows.
+//  - M > 4 (prefill, encoders): GEMM with the weights broadcast. A block of x is transposed once
+//    into slivers of 32 input rows (k-major); 12 weight rows at a time are widened, in their own
+//    row-major order, into a small buffer; a 12x32 register tile (24 zmm accumulators) broadcasts
+//    one weight per row and step against two x vectors. It gives y transposed, written back once
+//    per panel. The weights were packed transposed before (x broadcast): on Zen 5, whose FMA rate
+//    doubled, those 16x16 shuffle transposes of the big side cost a fifth of a BF16 prefill.
+//    bench_matmul, TinyLlama shapes, 1 thread: F32 0.73-0.76 -> 0.82-0.84 of the FMA peak, BF16
+//    0.75-0.82 -> 0.83-0.86; TinyLlama BF16 prefill of 128 0.61-0.69 -> 0.75-0.77.
 // Functions carry the target attribute (no per-file -m flags), so nothing here can leak AVX-512
 // code into shared inline functions; matmul() calls in only after checking cpu_features().
 #include <immintrin.h>
@@ -25,15 +30,12 @@ namespace lowspec {
 
 namespace {
 
-// Deep panels: each y tile is loaded and stored once per kDepth of K, and a panel is packed
-// once per 192 input rows (kDepth 256 / 256 columns: 0.77-0.87 of the FMA peak; 1024 / 128:
-// 0.83-0.92, bench_matmul, 1 thread).
-constexpr int kTileRows = 12;                // input rows per register tile
-constexpr int kTileCols = 32;                // output columns per register tile (2 zmm)
-constexpr int kDepth = 1024;                 // K per packed panel: a sliver is 128 KiB (L2)
-constexpr int kPanelCols = 128;              // output columns per packed panel: 512 KiB (L2)
-constexpr int kInputStride = kDepth + 16;    // floats between copied x rows
-constexpr int64_t kInputRows = 192;          // x rows per copied block: 780 KiB
+constexpr int kTileRows = 12;                // weight rows per register tile (broadcast)
+constexpr int kTileCols = 32;                // input rows per register tile (2 zmm)
+constexpr int kDepth = 512;                  // K per block: 12 widened weight rows are 25 KiB (L1)
+constexpr int kWeightStride = kDepth + 16;   // floats between widened weight rows: not 4 KiB apart
+constexpr int kPanelCols = 1024;             // output columns per y panel (transposed: 768 KiB)
+constexpr int64_t kInputRows = 192;          // x rows per transposed block: 384 KiB (L2)
 constexpr int kDecodeRows = 4;               // weight rows per pass when x does not stay in L1
 constexpr int64_t kL1InputBytes = 16 << 10;  // half of L1: the rest holds the weight stream
 
@@ -196,32 +198,21 @@ LOWSPEC_AVX512 void transpose16(__m512 r[16]) {
   for (int i = 0; i < 16; ++i) r[i] = t[i];
 }
 
-// Widens W[n0 .. n0+cols, k0 .. k0+depth) into slivers of kTileCols columns, each stored
-// k-major: panel[s][k][j] = W[n0 + s*32 + j][k0 + k]. Columns past `cols` are zero.
-template <class W>
-LOWSPEC_AVX512 void pack_panel(const MatmulProblem& p, int64_t n0, int cols, int64_t k0, int depth,
-                               float* panel) {
-  const auto* w = static_cast<const typename W::Elem*>(p.w);
-  const int slivers = (cols + kTileCols - 1) / kTileCols;
+// xt[s][k][j] = x[32 s + j][k] for k < depth, j < 32: rows past `rows` are zero, up to a whole
+// sliver.
+LOWSPEC_AVX512 void transpose_input(const float* x, int64_t ldx, int rows, int depth, float* xt) {
+  const int slivers = (rows + kTileCols - 1) / kTileCols;
   for (int s = 0; s < slivers; ++s) {
-    float* sliver = panel + static_cast<int64_t>(s) * depth * kTileCols;
+    float* sliver = xt + static_cast<int64_t>(s) * depth * kTileCols;
     for (int half = 0; half < kTileCols / 16; ++half) {
       const int j0 = s * kTileCols + half * 16;
-      const int rows = std::clamp(cols - j0, 0, 16);
-      // The rows two groups on (into the next panel at the end) are asked for into L2 while these
-      // are packed: each row's stretch here is one kDepth, too short a stream for the hardware
-      // prefetchers, so without this the pack waited on memory (18 % of a 2-thread BF16 prefill
-      // profile, 8 % with it; model prefill 1.02-1.03x at 1 and 2 threads).
-      const int64_t next = n0 + j0 + 32;
-      const int64_t next_rows = std::clamp<int64_t>(p.N - next, 0, 16);
+      const int n = std::clamp(rows - j0, 0, 16);
       for (int kk = 0; kk < depth; kk += 16) {
         const int width = std::min(16, depth - kk);
         const __mmask16 mask = first_lanes(width);
-        if (kk % kLineElems<typename W::Elem> == 0)
-          prefetch_rows(w + next * p.K + k0 + kk, next_rows, p.K);
         __m512 r[16];
         for (int i = 0; i < 16; ++i) {
-          r[i] = i < rows ? W::load(w + (n0 + j0 + i) * p.K + k0 + kk, mask) : _mm512_setzero_ps();
+          r[i] = i < n ? _mm512_maskz_loadu_ps(mask, x + (j0 + i) * ldx + kk) : _mm512_setzero_ps();
         }
         transpose16(r);
         for (int j = 0; j < width; ++j)
@@ -231,67 +222,171 @@ LOWSPEC_AVX512 void pack_panel(const MatmulProblem& p, int64_t n0, int cols, int
   }
 }
 
-// y[0..ROWS, 0..cols) (+)= x[0..ROWS, 0..depth) · sliver; starts from bias (or 0) unless
-// `accumulate`, when it adds to what earlier K blocks left in y.
-template <int ROWS>
-LOWSPEC_AVX512 void tile_kernel(const float* x, int64_t ldx, const float* sliver, int depth,
-                                float* y, int64_t ldy, int cols, const float* bias,
-                                bool accumulate) {
-  const __mmask16 m0 = first_lanes(cols), m1 = first_lanes(std::max(cols - 16, 0));
-  __m512 acc[ROWS][2];
-  if (accumulate) {
-    for (int i = 0; i < ROWS; ++i) {
-      acc[i][0] = _mm512_maskz_loadu_ps(m0, y + i * ldy);
-      acc[i][1] = _mm512_maskz_loadu_ps(m1, y + i * ldy + 16);
-    }
-  } else {
-    const __m512 b0 = bias ? _mm512_maskz_loadu_ps(m0, bias) : _mm512_setzero_ps();
-    const __m512 b1 = bias ? _mm512_maskz_loadu_ps(m1, bias + 16) : _mm512_setzero_ps();
-    for (int i = 0; i < ROWS; ++i) {
-      acc[i][0] = b0;
-      acc[i][1] = b1;
+// out[i][k] = W[n + i][k0 + k] as float, first <= i < last, k < depth; rows kWeightStride apart.
+template <class W>
+LOWSPEC_AVX512 void widen_rows(const MatmulProblem& p, int64_t n, int first, int last, int64_t k0,
+                               int depth, float* out) {
+  const auto* w = static_cast<const typename W::Elem*>(p.w) + n * p.K + k0;
+  for (int i = first; i < last; ++i) {
+    for (int k = 0; k < depth; k += 16)
+      _mm512_store_ps(out + i * kWeightStride + k,
+                      W::load(w + i * p.K + k, first_lanes(depth - k)));
+  }
+}
+
+// y[m][j] = yt[j][m] (+ bias[j]) for m < rows, j < cols.
+LOWSPEC_AVX512 void store_transposed(const float* yt, int64_t ldyt, int rows, int cols,
+                                     const float* bias, float* y, int64_t ldy) {
+  for (int j0 = 0; j0 < cols; j0 += 16) {
+    const __mmask16 mask = first_lanes(cols - j0);
+    const __m512 b = bias ? _mm512_maskz_loadu_ps(mask, bias + j0) : _mm512_setzero_ps();
+    for (int m0 = 0; m0 < rows; m0 += 16) {
+      __m512 r[16];
+      for (int j = 0; j < 16; ++j)
+        r[j] = j0 + j < cols ? _mm512_load_ps(yt + (j0 + j) * ldyt + m0) : _mm512_setzero_ps();
+      transpose16(r);
+      for (int m = 0; m < std::min(16, rows - m0); ++m)
+        _mm512_mask_storeu_ps(y + (m0 + m) * ldy + j0, mask, _mm512_add_ps(r[m], b));
     }
   }
+}
+
+// Lines of weight rows a tile kernel asks for on its way, one every `every` steps: rows `stride`
+// bytes apart from `row`, `row_lines` lines each. Asked for in one burst before the kernel (into
+// L2, as the decode bodies do), the widening still waited on memory for a fifth of a BF16
+// prefill on Zen 5; spread over the steps and into L1, for a seventh.
+struct LinesAhead {
+  const char* row;
+  int64_t stride, row_lines, rows;
+  int every;
+};
+
+// yt[0..ROWS, 0..32) (+)= w[0..ROWS, 0..depth) · sliver[depth, 32]: each of ROWS widened weight
+// rows (ldw apart) broadcast one weight per step against two vectors of transposed input rows.
+// Starts from zero unless `accumulate`, when it adds to what earlier K blocks left in yt.
+template <int ROWS>
+LOWSPEC_AVX512 void tile_kernel(const float* w, int64_t ldw, const float* sliver, int depth,
+                                float* yt, int64_t ldyt, bool accumulate, LinesAhead ahead) {
+  __m512 acc[ROWS][2];
+  for (int i = 0; i < ROWS; ++i) {
+    acc[i][0] = accumulate ? _mm512_load_ps(yt + i * ldyt) : _mm512_setzero_ps();
+    acc[i][1] = accumulate ? _mm512_load_ps(yt + i * ldyt + 16) : _mm512_setzero_ps();
+  }
+  int countdown = ahead.every;
+  int64_t line = 0;
   for (int k = 0; k < depth; ++k) {
-    const __m512 w0 = _mm512_load_ps(sliver + k * kTileCols);
-    const __m512 w1 = _mm512_load_ps(sliver + k * kTileCols + 16);
+    if (--countdown == 0 && ahead.rows > 0) {
+      countdown = ahead.every;
+      __builtin_prefetch(ahead.row + line * 64, 0, 3);
+      if (++line == ahead.row_lines) {
+        line = 0;
+        ahead.row += ahead.stride;
+        --ahead.rows;
+      }
+    }
+    const __m512 x0 = _mm512_load_ps(sliver + k * kTileCols);
+    const __m512 x1 = _mm512_load_ps(sliver + k * kTileCols + 16);
     for (int i = 0; i < ROWS; ++i) {
-      const __m512 xi = _mm512_set1_ps(x[i * ldx + k]);
-      acc[i][0] = _mm512_fmadd_ps(xi, w0, acc[i][0]);
-      acc[i][1] = _mm512_fmadd_ps(xi, w1, acc[i][1]);
+      const __m512 wi = _mm512_set1_ps(w[i * ldw + k]);
+      acc[i][0] = _mm512_fmadd_ps(wi, x0, acc[i][0]);
+      acc[i][1] = _mm512_fmadd_ps(wi, x1, acc[i][1]);
     }
   }
   for (int i = 0; i < ROWS; ++i) {
-    _mm512_mask_storeu_ps(y + i * ldy, m0, acc[i][0]);
-    _mm512_mask_storeu_ps(y + i * ldy + 16, m1, acc[i][1]);
+    _mm512_store_ps(yt + i * ldyt, acc[i][0]);
+    _mm512_store_ps(yt + i * ldyt + 16, acc[i][1]);
   }
 }
 
+using TileKernel = void (*)(const float* w, int64_t ldw, const float* sliver, int depth, float* yt,
+                            int64_t ldyt, bool accumulate, LinesAhead ahead);
 template <size_t... I>
-constexpr std::array<FloatTileKernel, sizeof...(I)> tile_kernels(std::index_sequence<I...>) {
+constexpr std::array<TileKernel, sizeof...(I)> tile_kernels(std::index_sequence<I...>) {
   return {&tile_kernel<static_cast<int>(I) + 1>...};
 }
-// kTileKernels[r - 1] handles a tile of r input rows.
+// kTileKernels[r - 1] handles a tile of r weight rows.
 constexpr auto kTileKernels = tile_kernels(std::make_index_sequence<kTileRows>{});
 
-// This file's pieces for the shared blocking and dispatch (matmul_float_blocking.h).
+// The tiles of one panel of output columns, in the order gemm() runs them: each kDepth of K in
+// turn, 12 weight rows at a time within it.
+struct PanelTiles {
+  int64_t K;
+  int cols;
+  int64_t count() const { return per_block() * ((K + kDepth - 1) / kDepth); }
+  int64_t per_block() const { return (cols + kTileRows - 1) / kTileRows; }
+  int64_t k0(int64_t t) const { return t / per_block() * kDepth; }
+  int depth(int64_t t) const { return static_cast<int>(std::min<int64_t>(kDepth, K - k0(t))); }
+  int j(int64_t t) const { return static_cast<int>(t % per_block()) * kTileRows; }
+  int rows(int64_t t) const { return std::min(kTileRows, cols - j(t)); }
+};
+
+// Columns [n0, n1) of y = x W^T + bias: per block of input rows, per panel of output columns,
+// per kDepth of K: x transposed, then each 12 weight rows run against every sliver. The weights
+// are software-pipelined over a tile's slivers: between its kernel calls, a share of the next
+// tile's rows is widened (into the other buffer) and a share of the one after asked for. Widening
+// a whole tile before its kernels, with the same prefetch, left the widening waiting on memory
+// for a fifth of a BF16 prefill (Zen 5).
+template <class W>
+LOWSPEC_AVX512 void gemm(const MatmulProblem& p, int64_t n0, int64_t n1) {
+  thread_local AlignedBuffer<float> xt, yt, wrows;
+  xt.resize(static_cast<size_t>(kInputRows) * kDepth);
+  yt.resize(static_cast<size_t>(kPanelCols) * kInputRows);
+  wrows.resize(static_cast<size_t>(2) * kTileRows * kWeightStride);
+  const int64_t elem = sizeof(typename W::Elem);
+  const auto* w = static_cast<const char*>(p.w);
+  for (int64_t mc = 0; mc < p.M; mc += kInputRows) {
+    const int rows = static_cast<int>(std::min(kInputRows, p.M - mc));
+    const int slivers = (rows + kTileCols - 1) / kTileCols;
+    const int64_t ldyt = static_cast<int64_t>(slivers) * kTileCols;
+    for (int64_t nc = n0; nc < n1; nc += kPanelCols) {
+      const PanelTiles tiles{p.K, static_cast<int>(std::min<int64_t>(kPanelCols, n1 - nc))};
+      const int64_t count = tiles.count();
+      widen_rows<W>(p, nc, 0, tiles.rows(0), tiles.k0(0), tiles.depth(0), wrows.data());
+      for (int64_t t = 0; t < count; ++t) {
+        const int64_t k0 = tiles.k0(t);
+        const int depth = tiles.depth(t), j = tiles.j(t);
+        if (j == 0) transpose_input(p.x + mc * p.K + k0, p.K, rows, depth, xt.data());
+        const float* current = wrows.data() + (t % 2) * kTileRows * kWeightStride;
+        float* next = wrows.data() + ((t + 1) % 2) * kTileRows * kWeightStride;
+        const int next_rows = t + 1 < count ? tiles.rows(t + 1) : 0;
+        const TileKernel kernel = kTileKernels[tiles.rows(t) - 1];
+        for (int s = 0; s < slivers; ++s) {
+          if (next_rows > 0) {
+            widen_rows<W>(p, nc + tiles.j(t + 1), s * next_rows / slivers,
+                          (s + 1) * next_rows / slivers, tiles.k0(t + 1), tiles.depth(t + 1), next);
+          }
+          // The rows the next call widens, asked for over this call's steps: the rest of the next
+          // tile, or at the last sliver the first share of the tile after it.
+          const int64_t call = t * slivers + s + 1;  // 2 calls ahead were slower, 4 more so
+          const int64_t at = call / slivers + 1, part = call % slivers;
+          const int64_t ahead_rows = at < count ? tiles.rows(at) : 0;
+          const int64_t r0 = part * ahead_rows / slivers, r1 = (part + 1) * ahead_rows / slivers;
+          const int64_t row_lines = at < count ? (tiles.depth(at) * elem + 63) / 64 + 1 : 0;
+          const LinesAhead lines{
+              at < count ? w + ((nc + tiles.j(at) + r0) * p.K + tiles.k0(at)) * elem : w,
+              p.K * elem, row_lines, r1 - r0,
+              static_cast<int>(
+                  std::max<int64_t>(1, depth / std::max<int64_t>(1, (r1 - r0) * row_lines)))};
+          kernel(current, kWeightStride, xt.data() + static_cast<int64_t>(s) * depth * kTileCols,
+                 depth, yt.data() + j * ldyt + s * kTileCols, ldyt, k0 > 0, lines);
+        }
+      }
+      store_transposed(yt.data(), ldyt, rows, tiles.cols, p.bias ? p.bias + nc : nullptr,
+                       p.y + mc * p.N + nc, p.N);
+    }
+  }
+}
+
+// This file's pieces for the shared dispatch (matmul_float_blocking.h).
 struct Avx512Body {
-  static constexpr int kTileRows = lowspec::kTileRows;
-  static constexpr int kTileCols = lowspec::kTileCols;
-  static constexpr int kDepth = lowspec::kDepth;
-  static constexpr int kPanelCols = lowspec::kPanelCols;
-  static constexpr int kInputStride = lowspec::kInputStride;
-  static constexpr int64_t kInputRows = lowspec::kInputRows;
   template <class W, int M>
   static void decode(const MatmulProblem& p, int64_t n0, int64_t n1) {
     lowspec::decode<W, M>(p, n0, n1);
   }
   template <class W>
-  static void pack_panel(const MatmulProblem& p, int64_t n0, int cols, int64_t k0, int depth,
-                         float* panel) {
-    lowspec::pack_panel<W>(p, n0, cols, k0, depth, panel);
+  static void gemm(const MatmulProblem& p, int64_t n0, int64_t n1) {
+    lowspec::gemm<W>(p, n0, n1);
   }
-  static FloatTileKernel tile_kernel(int rows) { return kTileKernels[rows - 1]; }
 };
 
 }  // namespace

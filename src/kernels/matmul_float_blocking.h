@@ -1,9 +1,10 @@
 // The part of the float matmul bodies that is the same on every ISA: which path a call takes
-// (decode for M <= 4, GEMM otherwise) and the GEMM's cache blocking — x copied in blocks of
-// Body::kInputRows rows x Body::kDepth of K to a padded stride, W widened and packed
-// Body::kPanelCols columns at a time, register tiles walking both. Each ISA file supplies Body:
+// (Body::decode<W, M> for M <= 4, Body::gemm<W> otherwise), and blocked_gemm, a GEMM cache
+// blocking with the weights packed (AVX2's): x copied in blocks of Body::kInputRows rows x
+// Body::kDepth of K to a padded stride, W widened and packed Body::kPanelCols columns at a time,
+// register tiles walking both. A Body using it supplies:
 //   kTileRows, kTileCols, kDepth, kPanelCols, kInputStride, kInputRows (sizes),
-//   decode<W, M>(p, n0, n1), pack_panel<W>(p, n0, cols, k0, depth, panel) and
+//   pack_panel<W>(p, n0, cols, k0, depth, panel) and
 //   tile_kernel(rows): its register tile for `rows` input rows.
 // These templates carry no target attribute: they only loop and call the ISA's functions.
 #pragma once
@@ -53,7 +54,8 @@ void blocked_gemm(const MatmulProblem& p, int64_t n0, int64_t n1) {
   }
 }
 
-// Columns [n0, n1) of y for weights W: matrix-vector for up to 4 input rows, GEMM beyond.
+// Columns [n0, n1) of y for weights W: matrix-vector for up to 4 input rows, the body's GEMM
+// beyond.
 template <class Body, class W>
 void float_columns(const MatmulProblem& p, int64_t n0, int64_t n1) {
   switch (p.M) {
@@ -66,7 +68,7 @@ void float_columns(const MatmulProblem& p, int64_t n0, int64_t n1) {
     case 4:
       return Body::template decode<W, 4>(p, n0, n1);
     default:
-      return blocked_gemm<Body, W>(p, n0, n1);
+      return Body::template gemm<W>(p, n0, n1);
   }
 }
 
