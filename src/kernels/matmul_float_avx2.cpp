@@ -74,7 +74,10 @@ LOWSPEC_AVX2 void decode_rows(const MatmulProblem& p, int64_t n) {
     __m256 xv[M];
     for (int m = 0; m < M; ++m) xv[m] = _mm256_loadu_ps(p.x + m * K + k);
     for (int r = 0; r < R; ++r) {
-      if (k % kLineElems<typename W::Elem> == 0) prefetch_ahead(w + r * K + k, 64);
+      if (k % kLineElems<typename W::Elem> == 0) {
+        constexpr int64_t elem = sizeof(typename W::Elem);
+        prefetch_group_ahead(w + r * K, k * elem, K * elem, R);
+      }
       const __m256 wv = W::load(w + r * K + k);
       for (int m = 0; m < M; ++m) acc[r][m] = _mm256_fmadd_ps(wv, xv[m], acc[r][m]);
     }

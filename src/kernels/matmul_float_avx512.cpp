@@ -93,7 +93,10 @@ LOWSPEC_AVX512 void decode_rows(const MatmulProblem& p, int64_t n) {
     __m512 xv[M];
     for (int m = 0; m < M; ++m) xv[m] = _mm512_maskz_loadu_ps(mask, p.x + m * K + k);
     for (int r = 0; r < R; ++r) {
-      if (k % kLineElems<typename W::Elem> == 0) prefetch_ahead(w + r * K + k, 64);
+      if (k % kLineElems<typename W::Elem> == 0) {
+        constexpr int64_t elem = sizeof(typename W::Elem);
+        prefetch_group_ahead(w + r * K, k * elem, K * elem, R);
+      }
       const __m512 wv = W::load(w + r * K + k, mask);
       for (int m = 0; m < M; ++m) acc[r][m] = _mm512_fmadd_ps(wv, xv[m], acc[r][m]);
     }
