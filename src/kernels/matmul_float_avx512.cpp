@@ -341,12 +341,6 @@ LOWSPEC_AVX512 void gemm(const MatmulProblem& p, int64_t n0, int64_t n1) {
     const int rows = static_cast<int>(std::min(kInputRows, p.M - mc));
     const int slivers = (rows + kTileCols - 1) / kTileCols;
     const int64_t ldyt = static_cast<int64_t>(slivers) * kTileCols;
-    // x transposed for all of K at once, block k0 at xt + k0 * ldyt: every panel reads it (Phi-2's
-    // 10240 columns are 10 panels a thread; transposing per panel took 2.6 % of its prefill).
-    for (int64_t k0 = 0; k0 < p.K; k0 += kDepth) {
-      transpose_input(p.x + mc * p.K + k0, p.K, rows,
-                      static_cast<int>(std::min<int64_t>(kDepth, p.K - k0)), xt.data() + k0 * ldyt);
-    }
     for (int64_t nc = n0; nc < n1; nc += kPanelCols) {
       const PanelTiles tiles{p.K, static_cast<int>(std::min<int64_t>(kPanelCols, n1 - nc))};
       const int64_t count = tiles.count();
@@ -354,6 +348,12 @@ LOWSPEC_AVX512 void gemm(const MatmulProblem& p, int64_t n0, int64_t n1) {
       for (int64_t t = 0; t < count; ++t) {
         const int64_t k0 = tiles.k0(t);
         const int depth = tiles.depth(t), j = tiles.j(t);
+        // x is transposed block by block as the first panel reaches it (into L2 right before
+        // use) and kept, at xt + k0 * ldyt, for the other panels: Phi-2's 10240 columns are 10
+        // panels a thread, and transposing x again for each took 2.6 % of its prefill.
+        if (nc == n0 && j == 0) {
+          transpose_input(p.x + mc * p.K + k0, p.K, rows, depth, xt.data() + k0 * ldyt);
+        }
         const float* current = wrows.data() + (t % 2) * kTileRows * kWeightStride;
         float* next = wrows.data() + ((t + 1) % 2) * kTileRows * kWeightStride;
         const int next_rows = t + 1 < count ? tiles.rows(t + 1) : 0;
