@@ -8,8 +8,9 @@
 //    one weight per row and step against two x vectors. It gives y transposed, written back once
 //    per panel. The weights were packed transposed before (x broadcast): on Zen 5, whose FMA rate
 //    doubled, those 16x16 shuffle transposes of the big side cost a fifth of a BF16 prefill.
-//    bench_matmul, TinyLlama shapes, 1 thread: F32 0.73-0.76 -> 0.82-0.84 of the FMA peak, BF16
-//    0.75-0.82 -> 0.83-0.86; TinyLlama BF16 prefill of 128 0.61-0.69 -> 0.75-0.77.
+//    bench_matmul, TinyLlama shapes, 1 thread: F32 0.73-0.76 -> 0.84-0.89 of the FMA peak, BF16
+//    0.75-0.82 -> 0.83-0.84; BF16 prefill of 128 on the three decoders 0.59-0.72 -> 0.70-0.80
+//    (BENCHMARKS.md, session 8).
 // Functions carry the target attribute (no per-file -m flags), so nothing here can leak AVX-512
 // code into shared inline functions; matmul() calls in only after checking cpu_features().
 #include <immintrin.h>
@@ -326,9 +327,8 @@ struct PanelTiles {
 // Columns [n0, n1) of y = x W^T + bias: per block of input rows, per panel of output columns,
 // per kDepth of K: x transposed, then each 12 weight rows run against every sliver. The weights
 // are software-pipelined over a tile's slivers: between its kernel calls, a share of the next
-// tile's rows is widened (into the other buffer) and a share of the one after asked for. Widening
-// a whole tile before its kernels, with the same prefetch, left the widening waiting on memory
-// for a fifth of a BF16 prefill (Zen 5).
+// tile's rows is widened (into the other buffer), and each kernel asks for the rows that the
+// call after it widens (LinesAhead).
 template <class W>
 LOWSPEC_AVX512 void gemm(const MatmulProblem& p, int64_t n0, int64_t n1) {
   thread_local AlignedBuffer<float> xt, yt, wrows;
