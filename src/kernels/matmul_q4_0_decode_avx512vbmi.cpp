@@ -18,7 +18,8 @@ struct PermuteTables {
   __mmask32 from_second = 0, from_last = 0;  // lanes taking dw[1], dw[2]
 };
 
-PermuteTables make_tables() {
+// constexpr: built by the compiler, so no AVX-512 code runs at load time on a core without it.
+constexpr PermuteTables make_tables() {
   PermuteTables t{};
   for (int g = 0; g < 4; ++g) {
     for (int j = 0; j < 4; ++j) {
@@ -36,7 +37,7 @@ PermuteTables make_tables() {
   return t;
 }
 
-const PermuteTables kTables = make_tables();
+constexpr PermuteTables kTables = make_tables();
 
 struct PermuteReader {
   static inline __attribute__((always_inline)) Q4Step load(const BlockQ4_0* w) {
