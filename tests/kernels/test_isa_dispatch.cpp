@@ -86,6 +86,16 @@ TEST(IsaDispatch, X86VbmiFollowsCpuidAndTheCap) {
             cpu_features().avx512vbmi);
 }
 
+// Under qemu-x86_64 (scripts/dev test) the emulated core has AVX2 (-cpu max) or nothing past SSE2
+// (-cpu qemu64); the dispatcher must pick that path, and the binary must have started at all: no
+// code for a wider ISA may run before main (a static initializer in an AVX-512 file once did).
+TEST(IsaDispatch, BestIsaMatchesTheEmulatedCore) {
+  const char* expect = std::getenv("LOWSPEC_TEST_EXPECT_ISA");
+  if (expect == nullptr) GTEST_SKIP() << "LOWSPEC_TEST_EXPECT_ISA not set";
+  EXPECT_EQ(matmul_isa_name(matmul_best_isa()), std::string_view(expect));
+  if (std::string_view(expect) != "avx512") EXPECT_FALSE(cpu_features().avx512f);
+}
+
 #endif
 
 }  // namespace
