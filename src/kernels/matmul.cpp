@@ -58,6 +58,7 @@ using QuantizeActivationsFn = void (*)(const float*, int64_t, int8_t*, float*, i
 QuantizeActivationsFn quantize_activations_fn([[maybe_unused]] MatmulIsa isa) {
 #if defined(__x86_64__)
   if (isa == MatmulIsa::Avx512 && cpu_features().avx512vnni) return quantize_activations_avx512;
+  if (isa == MatmulIsa::Avx2 || isa == MatmulIsa::Avx512) return quantize_activations_avx2;
 #endif
   return quantize_activations_scalar;
 }

@@ -66,6 +66,8 @@ void matmul_quant_panel_avx2(const QuantMatmulProblem& p, int64_t n0, int64_t n1
 // bodies take their input rows in. The SIMD twins give the same bytes as the scalar one.
 void quantize_activations_scalar(const float* x, int64_t n, int8_t* qs, float* scales,
                                  int32_t* sums);
+void quantize_activations_avx2(const float* x, int64_t n, int8_t* qs, float* scales,
+                               int32_t* sums);
 void quantize_activations_avx512(const float* x, int64_t n, int8_t* qs, float* scales,
                                  int32_t* sums);
 

@@ -112,8 +112,9 @@ LOWSPEC_AVX2 void decode_q4_0_row(const QuantMatmulProblem& p, int64_t n, const 
   const __m256i low4 = _mm256_set1_epi8(0x0f), ones = _mm256_set1_epi16(1);
   __m256 even[R], odd[R];  // even and odd pairs' sums (as in decode_q8_0_row)
   for (int r = 0; r < R; ++r) even[r] = odd[r] = _mm256_setzero_ps();
-  for (int64_t b0 = 0; b0 < blocks; b0 += kPairChunk) {
-    const int count = static_cast<int>(std::min<int64_t>(kPairChunk, blocks - b0));
+  // A chunk of count blocks from b0; inlined with count = 8 for all but the row's last chunk, so
+  // that the checks against count fold away.
+  auto chunk = [&](int64_t b0, int count) LOWSPEC_AVX2_INLINE {
     prefetch_ahead(w + b0, count * static_cast<int64_t>(sizeof(BlockQ4_0)));
     // The chunk's f16 scales gathered in registers (a store and reload would stall forwarding);
     // scales of blocks past the row's end are zero.
@@ -156,7 +157,10 @@ LOWSPEC_AVX2 void decode_q4_0_row(const QuantMatmulProblem& p, int64_t n, const 
       pair_step(i + 2, odd);
     }
     if (i < count) pair_step(i, even);
-  }
+  };
+  const int64_t full = blocks - blocks % kPairChunk;
+  for (int64_t b0 = 0; b0 < full; b0 += kPairChunk) chunk(b0, kPairChunk);
+  if (full < blocks) chunk(full, static_cast<int>(blocks - full));
   for (int r = 0; r < R; ++r) {
     p.y[r * p.N + n] = horizontal_sum(_mm256_add_ps(even[r], odd[r])) + (p.bias ? p.bias[n] : 0.0f);
   }
@@ -394,6 +398,50 @@ void for_decode_rows(int64_t M, Body&& body) {
 }
 
 }  // namespace
+
+// quantize_activations' rule (amax / 127, roundf) 8 floats at a time, plus each block's sum:
+// the scalar loop called libm's roundf per element, 9 % of a Q4_0 decode on Zen 3. roundf rounds
+// halves away from zero: truncate, then step by the sign where the rest is >= 0.5.
+LOWSPEC_AVX2 void quantize_activations_avx2(const float* x, int64_t n, int8_t* qs, float* scales,
+                                            int32_t* sums) {
+  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  const __m256 sign_mask = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MIN));
+  const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+  for (int64_t b = 0; b < n / kQuantBlock; ++b) {
+    __m256 v[4];
+    __m256 amax = _mm256_setzero_ps();
+    for (int i = 0; i < 4; ++i) {
+      v[i] = _mm256_loadu_ps(x + b * kQuantBlock + 8 * i);
+      amax = _mm256_max_ps(amax, _mm256_and_ps(v[i], abs_mask));
+    }
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(amax), _mm256_extractf128_ps(amax, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_movehdup_ps(m));
+    const float d = _mm_cvtss_f32(m) / 127.0f;
+    const __m256 id = _mm256_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
+    __m256i q[4];
+    for (int i = 0; i < 4; ++i) {
+      const __m256 s = _mm256_mul_ps(v[i], id);
+      const __m256 t = _mm256_round_ps(s, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+      const __m256 away = _mm256_cmp_ps(_mm256_and_ps(_mm256_sub_ps(s, t), abs_mask), half,
+                                        _CMP_GE_OQ);
+      const __m256 step = _mm256_and_ps(away, _mm256_or_ps(_mm256_and_ps(s, sign_mask), one));
+      q[i] = _mm256_cvttps_epi32(_mm256_add_ps(t, step));
+    }
+    // The packs work within 128-bit lanes: bytes come out as q0-q3's low halves, then their high
+    // halves, four at a time; one dword permute puts them in order.
+    const __m256i w01 = _mm256_packs_epi32(q[0], q[1]), w23 = _mm256_packs_epi32(q[2], q[3]);
+    const __m256i bytes = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(w01, w23),
+                                                      _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(qs + b * kQuantBlock), bytes);
+    scales[b] = d;
+    const __m256i sum = _mm256_add_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3]));
+    __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+    s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4e));
+    s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xb1));
+    sums[b] = _mm_cvtsi128_si32(s4);
+  }
+}
 
 void matmul_quant_columns_avx2(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
   if (p.M > kTileRows && matmul_quant_panel_avx2_supports(p.w_dtype)) {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <memory>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "core/cpu_features.h"
@@ -170,13 +171,17 @@ TEST(QuantMatmulReference, StaysWithinActivationRoundingOfFloatMath) {
   }
 }
 
-#if defined(__x86_64__)  // the AVX-512 twin exists only in x86 builds
+#if defined(__x86_64__)  // the AVX2 and AVX-512 twins exist only in x86 builds
 // The SIMD activation quantizer gives the scalar rule's bytes, scales and sums exactly, halves
 // (x * 127 / amax landing on k + 0.5) included: they round away from zero as roundf does.
 TEST(QuantMatmul, SimdActivationQuantizationEqualsScalar) {
-  if (!cpu_features().avx512vnni || !matmul_isa_supported(MatmulIsa::Avx512)) {
-    GTEST_SKIP() << "no AVX-512 VNNI on this CPU";
+  using Fn = void (*)(const float*, int64_t, int8_t*, float*, int32_t*);
+  std::vector<std::pair<const char*, Fn>> paths;
+  if (matmul_isa_supported(MatmulIsa::Avx2)) paths.emplace_back("avx2", quantize_activations_avx2);
+  if (cpu_features().avx512vnni && matmul_isa_supported(MatmulIsa::Avx512)) {
+    paths.emplace_back("avx512", quantize_activations_avx512);
   }
+  if (paths.empty()) GTEST_SKIP() << "no AVX2 on this CPU";
   std::mt19937 rng(11);
   const int64_t n = 32 * 37;
   std::vector<float> x = random_floats(static_cast<size_t>(n), rng);
@@ -186,14 +191,19 @@ TEST(QuantMatmul, SimdActivationQuantizationEqualsScalar) {
   }
   x[5 * 32 + 3] = 0.0f;
   std::fill(x.begin() + 7 * 32, x.begin() + 8 * 32, 0.0f);  // an all-zero block
-  std::vector<int8_t> q_simd(n), q_scalar(n);
-  std::vector<float> d_simd(n / 32), d_scalar(n / 32);
-  std::vector<int32_t> s_simd(n / 32), s_scalar(n / 32);
-  quantize_activations_avx512(x.data(), n, q_simd.data(), d_simd.data(), s_simd.data());
+  std::vector<int8_t> q_scalar(n);
+  std::vector<float> d_scalar(n / 32);
+  std::vector<int32_t> s_scalar(n / 32);
   quantize_activations_scalar(x.data(), n, q_scalar.data(), d_scalar.data(), s_scalar.data());
-  EXPECT_EQ(q_simd, q_scalar);
-  EXPECT_EQ(d_simd, d_scalar);
-  EXPECT_EQ(s_simd, s_scalar);
+  for (const auto& [name, quantize] : paths) {
+    std::vector<int8_t> q_simd(n);
+    std::vector<float> d_simd(n / 32);
+    std::vector<int32_t> s_simd(n / 32);
+    quantize(x.data(), n, q_simd.data(), d_simd.data(), s_simd.data());
+    EXPECT_EQ(q_simd, q_scalar) << name;
+    EXPECT_EQ(d_simd, d_scalar) << name;
+    EXPECT_EQ(s_simd, s_scalar) << name;
+  }
   EXPECT_EQ(q_scalar[1], 1);   // 0.5 -> 1
   EXPECT_EQ(q_scalar[3], -2);  // -1.5 -> -2
   int32_t sum = 0;
