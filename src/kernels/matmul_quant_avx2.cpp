@@ -94,73 +94,81 @@ LOWSPEC_AVX2 void decode_q8_0(const QuantMatmulProblem& p, int64_t n0, int64_t n
   for (int64_t n = n0; n < n1; ++n) decode_q8_0_row<R>(p, n);
 }
 
-// Q4_0 decode (M <= 4), one weight row (a single stream) at a time, two blocks per ymm: the
-// nibbles of blocks b and b+1 side by side unpack with one shift and two masks into [b 0-15 |
-// b+1 0-15] and [b 16-31 | b+1 16-31], unsigned as maddubs takes them, against activations laid
-// out that way once per call (pair_x). Lanes 0-3 then hold block b's dot and lanes 4-7 block
-// b+1's; the - 8 is added as -8 * sum(x) in one lane of each (pair_offset), and each lane's
-// scale comes by one permute from the 8-block scale vector. No sign operations, one conversion
-// and one FMA per two blocks.
-constexpr int kPairChunk = 8;  // blocks whose scales are widened together
+// Q4_0 decode (M <= 4), one weight row (a single stream) at a time, 8 blocks a step: the nibbles
+// of blocks b and b+1 side by side unpack with one shift and two masks into [b 0-15 | b+1 0-15]
+// and [b 16-31 | b+1 16-31], unsigned as maddubs takes them, against activations laid out that
+// way once per call (pair_x). Lanes 0-3 of a pair's dot hold block b's partial sums and lanes
+// 4-7 block b+1's; two rounds of hadd fold the step's four pairs into one vector of its 8 blocks'
+// dots (in the order 0 2 4 6 1 3 5 7), to which one add brings the - 8 (as -8 * sum(x), per call
+// in that order: step_offset) and one FMA the scales (f16 widened in that order, times the
+// activations' scales, also laid out per call: step_xd). No sign operations, one conversion and
+// one FMA per 8 blocks.
+constexpr int kStepBlocks = 8;
+constexpr int kStepOrder[kStepBlocks] = {0, 2, 4, 6, 1, 3, 5, 7};
 
 template <int R>
 LOWSPEC_AVX2 void decode_q4_0_row(const QuantMatmulProblem& p, int64_t n, const int8_t* pair_x,
-                                  const __m256i* pair_offset) {
+                                  const __m256* step_xd, const __m256i* step_offset) {
   const int64_t blocks = p.K / kQuantBlock;
   const int64_t pairs = (blocks + 1) / 2;
+  const int64_t steps = (blocks + kStepBlocks - 1) / kStepBlocks;
   const BlockQ4_0* w = static_cast<const BlockQ4_0*>(p.w) + n * blocks;
   const __m256i low4 = _mm256_set1_epi8(0x0f), ones = _mm256_set1_epi16(1);
-  __m256 even[R], odd[R];  // even and odd pairs' sums (as in decode_q8_0_row)
+  __m256 even[R], odd[R];  // even and odd steps' sums (as in decode_q8_0_row)
   for (int r = 0; r < R; ++r) even[r] = odd[r] = _mm256_setzero_ps();
-  // A chunk of count blocks from b0; inlined with count = 8 for all but the row's last chunk, so
+  // A step of count blocks from b0; inlined with count = 8 for all but the row's last step, so
   // that the checks against count fold away.
-  auto chunk = [&](int64_t b0, int count) LOWSPEC_AVX2_INLINE {
+  auto step = [&](int64_t b0, int count, __m256(&acc)[R]) LOWSPEC_AVX2_INLINE {
     prefetch_ahead(w + b0, count * static_cast<int64_t>(sizeof(BlockQ4_0)));
-    // The chunk's f16 scales gathered in registers (a store and reload would stall forwarding);
-    // scales of blocks past the row's end are zero.
-    auto d = [&](int i) { return static_cast<short>(i < count ? w[b0 + i].d : 0); };
+    // f16 scales gathered in registers (a store and reload would stall forwarding); zero past
+    // the row's end.
+    auto d = [&](int i) {
+      return static_cast<short>(kStepOrder[i] < count ? w[b0 + kStepOrder[i]].d : 0);
+    };
     const __m256 dw =
         _mm256_cvtph_ps(_mm_setr_epi16(d(0), d(1), d(2), d(3), d(4), d(5), d(6), d(7)));
-    const __m256i valid =
-        _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    __m256 scale[R];
-    for (int r = 0; r < R; ++r) {
-      scale[r] = _mm256_mul_ps(dw, _mm256_maskload_ps(p.xd + r * blocks + b0, valid));
-    }
-    __m256i lanes = _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1);  // stepped by 2 per pair
-    auto pair_step = [&](int i, __m256(&acc)[R]) LOWSPEC_AVX2_INLINE {
-      const __m128i q0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b0 + i].qs));
+    __m256i dot[4][R];
+    for (int i = 0; i < 4; ++i) {
+      if (2 * i >= count) {  // past the row's end
+        for (int r = 0; r < R; ++r) dot[i][r] = _mm256_setzero_si256();
+        continue;
+      }
+      const BlockQ4_0* blk = w + b0 + 2 * i;
+      const __m128i q0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk[0].qs));
       // An odd last block pairs with zeros (its activations are zero in pair_x too).
-      const __m128i q1 = i + 1 < count
-                             ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b0 + i + 1].qs))
+      const __m128i q1 = 2 * i + 1 < count
+                             ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk[1].qs))
                              : _mm_setzero_si128();
       const __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(q0), q1, 1);
       const __m256i lo = _mm256_and_si256(v, low4);
       const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
-      const int64_t pair = (b0 + i) / 2;
+      const int64_t pair = b0 / 2 + i;
       for (int r = 0; r < R; ++r) {
         const int8_t* x = pair_x + (r * pairs + pair) * 2 * kQuantBlock;
         // Nibble x int8 pairs: at most 2 * 15 * 127 per int16, both halves together 7620.
         const __m256i sums = _mm256_add_epi16(
             _mm256_maddubs_epi16(lo, _mm256_load_si256(reinterpret_cast<const __m256i*>(x))),
             _mm256_maddubs_epi16(hi, _mm256_load_si256(reinterpret_cast<const __m256i*>(x + 32))));
-        const __m256i dot =
-            _mm256_add_epi32(_mm256_madd_epi16(sums, ones), pair_offset[r * pairs + pair]);
-        acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_permutevar8x32_ps(scale[r], lanes),
-                                 acc[r]);
+        dot[i][r] = _mm256_madd_epi16(sums, ones);
       }
-      lanes = _mm256_add_epi32(lanes, _mm256_set1_epi32(2));
-    };
-    int i = 0;
-    for (; i + 2 < count; i += 4) {
-      pair_step(i, even);
-      pair_step(i + 2, odd);
     }
-    if (i < count) pair_step(i, even);
+    const int64_t s = b0 / kStepBlocks;
+    for (int r = 0; r < R; ++r) {
+      const __m256i blocks8 = _mm256_hadd_epi32(_mm256_hadd_epi32(dot[0][r], dot[1][r]),
+                                                _mm256_hadd_epi32(dot[2][r], dot[3][r]));
+      const __m256i with_offset = _mm256_add_epi32(blocks8, step_offset[r * steps + s]);
+      acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(with_offset),
+                               _mm256_mul_ps(dw, step_xd[r * steps + s]), acc[r]);
+    }
   };
-  const int64_t full = blocks - blocks % kPairChunk;
-  for (int64_t b0 = 0; b0 < full; b0 += kPairChunk) chunk(b0, kPairChunk);
-  if (full < blocks) chunk(full, static_cast<int>(blocks - full));
+  const int64_t full = blocks - blocks % kStepBlocks;
+  int64_t b0 = 0;
+  for (; b0 + 2 * kStepBlocks <= full; b0 += 2 * kStepBlocks) {
+    step(b0, kStepBlocks, even);
+    step(b0 + kStepBlocks, kStepBlocks, odd);
+  }
+  if (b0 < full) step(b0, kStepBlocks, even), b0 += kStepBlocks;
+  if (b0 < blocks) step(b0, static_cast<int>(blocks - b0), odd);
   for (int r = 0; r < R; ++r) {
     p.y[r * p.N + n] = horizontal_sum(_mm256_add_ps(even[r], odd[r])) + (p.bias ? p.bias[n] : 0.0f);
   }
@@ -170,31 +178,41 @@ template <int R>
 LOWSPEC_AVX2 void decode_q4_0(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
   const int64_t blocks = p.K / kQuantBlock;
   const int64_t pairs = (blocks + 1) / 2;
+  const int64_t steps = (blocks + kStepBlocks - 1) / kStepBlocks;
   thread_local AlignedBuffer<int8_t> pair_x;
-  thread_local AlignedBuffer<__m256i> pair_offset;
+  thread_local AlignedBuffer<__m256> step_xd;
+  thread_local AlignedBuffer<__m256i> step_offset;
   pair_x.resize(static_cast<size_t>(R * pairs * 2 * kQuantBlock));
-  pair_offset.resize(static_cast<size_t>(R * pairs));
+  step_xd.resize(static_cast<size_t>(R * steps));
+  step_offset.resize(static_cast<size_t>(R * steps));
   for (int r = 0; r < R; ++r) {
     for (int64_t pair = 0; pair < pairs; ++pair) {
       // [b 0-15 | b+1 0-15 | b 16-31 | b+1 16-31], zeros for a missing b+1.
       const int64_t b = 2 * pair;
-      const bool second = b + 1 < blocks;
       int8_t* out = pair_x.data() + (r * pairs + pair) * 2 * kQuantBlock;
       const int8_t* x = p.xq + (r * blocks + b) * kQuantBlock;
       std::fill_n(out, 2 * kQuantBlock, int8_t{0});
       std::copy_n(x, 16, out);
       std::copy_n(x + 16, 16, out + 32);
-      if (second) {
+      if (b + 1 < blocks) {
         std::copy_n(x + 32, 16, out + 16);
         std::copy_n(x + 48, 16, out + 48);
       }
-      const int32_t* xsum = p.xsum + r * blocks + b;
-      pair_offset[r * pairs + pair] =
-          _mm256_setr_epi32(-8 * xsum[0], 0, 0, 0, second ? -8 * xsum[1] : 0, 0, 0, 0);
+    }
+    for (int64_t s = 0; s < steps; ++s) {
+      alignas(32) float xd[kStepBlocks];
+      alignas(32) int32_t offset[kStepBlocks];
+      for (int i = 0; i < kStepBlocks; ++i) {
+        const int64_t b = s * kStepBlocks + kStepOrder[i];
+        xd[i] = b < blocks ? p.xd[r * blocks + b] : 0.0f;
+        offset[i] = b < blocks ? -8 * p.xsum[r * blocks + b] : 0;
+      }
+      step_xd[r * steps + s] = _mm256_load_ps(xd);
+      step_offset[r * steps + s] = _mm256_load_si256(reinterpret_cast<const __m256i*>(offset));
     }
   }
   for (int64_t n = n0; n < n1; ++n) {
-    decode_q4_0_row<R>(p, n, pair_x.data(), pair_offset.data());
+    decode_q4_0_row<R>(p, n, pair_x.data(), step_xd.data(), step_offset.data());
   }
 }
 
