@@ -68,9 +68,9 @@ TEST(IsaDispatch, X86NeverPicksNeon) {
   EXPECT_FALSE(cpu_features().dotprod);
 }
 
-// VBMI and GFNI (the byte permutes and nibble transform of Q4_0 decode) as CPUID reports them, unless LOWSPEC_ISA caps it: the
-// capped run of the quantized matmul tests (ctest kernels_quant_matmul_avx512_novbmi) takes the
-// path of a VNNI core without it.
+// VBMI and GFNI (the byte permutes and nibble transform of Q4_0 decode) as CPUID reports them,
+// unless LOWSPEC_ISA caps it: the capped run of the quantized matmul tests (ctest
+// kernels_quant_matmul_avx512_novbmi) takes the path of a VNNI core without it.
 TEST(IsaDispatch, X86VbmiFollowsCpuidAndTheCap) {
   unsigned a = 0, b = 0, c = 0, d = 0;
   const bool cpuid =
