@@ -11,10 +11,12 @@ namespace lowspec {
 // AVX2 only, so AVX-512 bodies inline it too (a callee's target may be a subset of its caller's).
 #define LOWSPEC_Q6_K_AVX2 __attribute__((always_inline, target("avx2")))
 
-// Bits shift..shift+1 of each qh byte, moved to bits 4-5.
+// Bits shift..shift+1 of each qh byte, moved to bits 4-5: masked in place, then one 16-bit shift
+// (none for shift 4), which carries no bits across bytes as the mask cleared the ones it would.
 LOWSPEC_Q6_K_AVX2 inline __m256i q6_k_high2(__m256i h, int shift) {
-  return _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, shift), _mm256_set1_epi8(0x03)),
-                           4);
+  const __m256i bits = _mm256_and_si256(h, _mm256_set1_epi8(static_cast<char>(0x03 << shift)));
+  if (shift < 4) return _mm256_slli_epi16(bits, 4 - shift);
+  return shift == 4 ? bits : _mm256_srli_epi16(bits, shift - 4);
 }
 
 LOWSPEC_Q6_K_AVX2 inline void unpack_q6_k_half(const BlockQ6_K& b, int half, __m256i (&u)[4]) {
