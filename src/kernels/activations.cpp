@@ -1,5 +1,5 @@
-// The activations' plain twins and the choice of body: AVX-512 where matmul runs AVX-512 (the
-// same LOWSPEC_ISA cap), the twins elsewhere.
+// The activations' plain twins and the choice of body: AVX-512 or AVX2 where matmul runs that path
+// (the same LOWSPEC_ISA cap), the twins elsewhere.
 #include "kernels/activations.h"
 
 #include <cmath>
@@ -29,9 +29,9 @@ void gelu_erf_scalar(float* x, int64_t n) {
 #if defined(__x86_64__)
 namespace {
 
-bool use_avx512() {
-  static const bool avx512 = matmul_best_isa() == MatmulIsa::Avx512;
-  return avx512;
+MatmulIsa isa() {
+  static const MatmulIsa best = matmul_best_isa();
+  return best;
 }
 
 }  // namespace
@@ -39,21 +39,24 @@ bool use_avx512() {
 
 void silu(float* x, int64_t n) {
 #if defined(__x86_64__)
-  if (use_avx512()) return silu_avx512(x, n);
+  if (isa() == MatmulIsa::Avx512) return silu_avx512(x, n);
+  if (isa() == MatmulIsa::Avx2) return silu_avx2(x, n);
 #endif
   silu_scalar(x, n);
 }
 
 void gelu_tanh(float* x, int64_t n) {
 #if defined(__x86_64__)
-  if (use_avx512()) return gelu_tanh_avx512(x, n);
+  if (isa() == MatmulIsa::Avx512) return gelu_tanh_avx512(x, n);
+  if (isa() == MatmulIsa::Avx2) return gelu_tanh_avx2(x, n);
 #endif
   gelu_tanh_scalar(x, n);
 }
 
 void gelu_erf(float* x, int64_t n) {
 #if defined(__x86_64__)
-  if (use_avx512()) return gelu_erf_avx512(x, n);
+  if (isa() == MatmulIsa::Avx512) return gelu_erf_avx512(x, n);
+  if (isa() == MatmulIsa::Avx2) return gelu_erf_avx2(x, n);
 #endif
   gelu_erf_scalar(x, n);
 }

@@ -9,6 +9,10 @@ void silu_scalar(float* x, int64_t n);
 void gelu_tanh_scalar(float* x, int64_t n);
 void gelu_erf_scalar(float* x, int64_t n);
 
+void silu_avx2(float* x, int64_t n);
+void gelu_tanh_avx2(float* x, int64_t n);
+void gelu_erf_avx2(float* x, int64_t n);
+
 void silu_avx512(float* x, int64_t n);
 void gelu_tanh_avx512(float* x, int64_t n);
 void gelu_erf_avx512(float* x, int64_t n);

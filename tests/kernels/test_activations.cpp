@@ -29,9 +29,9 @@ std::vector<float> inputs() {
   return v;
 }
 
-#if defined(__x86_64__)  // the AVX-512 bodies exist only in x86 builds
-void expect_twins_agree(Activation simd, Activation scalar, const char* name) {
-  if (matmul_best_isa() != MatmulIsa::Avx512) GTEST_SKIP() << "no AVX-512 on this CPU";
+#if defined(__x86_64__)  // the AVX2 and AVX-512 bodies exist only in x86 builds
+void expect_twins_agree(MatmulIsa isa, Activation simd, Activation scalar, const char* name) {
+  if (!matmul_isa_supported(isa)) GTEST_SKIP() << "no " << matmul_isa_name(isa) << " on this CPU";
   const std::vector<float> x = inputs();
   std::vector<float> fast = x, plain = x;
   simd(fast.data(), static_cast<int64_t>(fast.size()));
@@ -47,15 +47,27 @@ void expect_twins_agree(Activation simd, Activation scalar, const char* name) {
 }
 
 TEST(Activations, SiluAvx512EqualsTwin) {
-  expect_twins_agree(silu_avx512, silu_scalar, "silu");
+  expect_twins_agree(MatmulIsa::Avx512, silu_avx512, silu_scalar, "silu");
 }
 
 TEST(Activations, GeluTanhAvx512EqualsTwin) {
-  expect_twins_agree(gelu_tanh_avx512, gelu_tanh_scalar, "gelu_tanh");
+  expect_twins_agree(MatmulIsa::Avx512, gelu_tanh_avx512, gelu_tanh_scalar, "gelu_tanh");
 }
 
 TEST(Activations, GeluErfAvx512EqualsTwin) {
-  expect_twins_agree(gelu_erf_avx512, gelu_erf_scalar, "gelu_erf");
+  expect_twins_agree(MatmulIsa::Avx512, gelu_erf_avx512, gelu_erf_scalar, "gelu_erf");
+}
+
+TEST(Activations, SiluAvx2EqualsTwin) {
+  expect_twins_agree(MatmulIsa::Avx2, silu_avx2, silu_scalar, "silu");
+}
+
+TEST(Activations, GeluTanhAvx2EqualsTwin) {
+  expect_twins_agree(MatmulIsa::Avx2, gelu_tanh_avx2, gelu_tanh_scalar, "gelu_tanh");
+}
+
+TEST(Activations, GeluErfAvx2EqualsTwin) {
+  expect_twins_agree(MatmulIsa::Avx2, gelu_erf_avx2, gelu_erf_scalar, "gelu_erf");
 }
 #endif
 
