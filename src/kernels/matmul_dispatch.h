@@ -60,14 +60,16 @@ bool matmul_neon_uses_dotprod();
 bool matmul_quant_panel_supports(DType type);
 void matmul_quant_panel_avx512(const QuantMatmulProblem& p, int64_t n0, int64_t n1);
 bool matmul_quant_panel_avx2_supports(DType type);
+// The input rows' int8 activations summed per 16 (Q6_K's sub-blocks), every row, in a per-thread
+// buffer valid until the thread's next call.
+const int16_t* activation_sums_of_16(const QuantMatmulProblem& p);
 void matmul_quant_panel_avx2(const QuantMatmulProblem& p, int64_t n0, int64_t n1);
 
 // quantize_activations() and each block's sum of the int8 values (sums[n / 32]), the form the
 // bodies take their input rows in. The SIMD twins give the same bytes as the scalar one.
 void quantize_activations_scalar(const float* x, int64_t n, int8_t* qs, float* scales,
                                  int32_t* sums);
-void quantize_activations_avx2(const float* x, int64_t n, int8_t* qs, float* scales,
-                               int32_t* sums);
+void quantize_activations_avx2(const float* x, int64_t n, int8_t* qs, float* scales, int32_t* sums);
 void quantize_activations_avx512(const float* x, int64_t n, int8_t* qs, float* scales,
                                  int32_t* sums);
 

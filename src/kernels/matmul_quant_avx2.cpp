@@ -382,19 +382,6 @@ LOWSPEC_AVX2 void q6_k_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n,
   store_row_sums(p, m0, n, R, acc);
 }
 
-// Q6_K's activation sums per 16 elements, every input row, once per call.
-const int16_t* sums_of_16(const QuantMatmulProblem& p) {
-  thread_local AlignedBuffer<int16_t> sums;
-  const int64_t count = p.M * p.K / 16;
-  sums.resize(static_cast<size_t>(count));
-  for (int64_t i = 0; i < count; ++i) {
-    int16_t s = 0;
-    for (int j = 0; j < 16; ++j) s = static_cast<int16_t>(s + p.xq[16 * i + j]);
-    sums[i] = s;
-  }
-  return sums.data();
-}
-
 // A k-quant weight row at a time (one stream), up to 4 input rows per pass over it.
 template <int R>
 LOWSPEC_AVX2 void k_quant_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n,
@@ -410,7 +397,7 @@ LOWSPEC_AVX2 void k_quant_tile(const QuantMatmulProblem& p, int64_t m0, int64_t 
 }
 
 LOWSPEC_AVX2 void k_quant_columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
-  const int16_t* sum16 = p.w_dtype == DType::Q6_K ? sums_of_16(p) : nullptr;
+  const int16_t* sum16 = p.w_dtype == DType::Q6_K ? activation_sums_of_16(p) : nullptr;
   for (int64_t n = n0; n < n1; ++n) {
     for (int64_t m = 0; m < p.M; m += kTileRows) {
       switch (std::min<int64_t>(kTileRows, p.M - m)) {
@@ -446,6 +433,18 @@ void for_decode_rows(int64_t M, Body&& body) {
 }
 
 }  // namespace
+
+const int16_t* activation_sums_of_16(const QuantMatmulProblem& p) {
+  thread_local AlignedBuffer<int16_t> sums;
+  const int64_t count = p.M * p.K / 16;
+  sums.resize(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) {
+    int16_t s = 0;
+    for (int j = 0; j < 16; ++j) s = static_cast<int16_t>(s + p.xq[16 * i + j]);
+    sums[i] = s;
+  }
+  return sums.data();
+}
 
 // quantize_activations' rule (amax / 127, roundf) 8 floats at a time, plus each block's sum:
 // the scalar loop called libm's roundf per element, 9 % of a Q4_0 decode on Zen 3. roundf rounds

@@ -10,7 +10,10 @@
 // in range by construction: Q4_0 nibbles (<= 15) run all 8 steps of a group in int16 (8 * 2 * 15
 // * 127 < 32768), its - 8 taken as a dot starting at -8 * sum(x); Q4_K/Q5_K values (<= 31) widen
 // every 4 steps; Q8_0 stays signed in the panel and enters as |w| with the weights' signs moved
-// to the activations (|pair| <= 2 * 128 * 127), widened every step.
+// to the activations (|pair| <= 2 * 128 * 127), widened every step. Q6_K values (<= 63) widen
+// every 2 steps (2 * 2 * 63 * 127 < 32768) by a madd with each column's int8 sub-block scale
+// instead of ones, so a group's two 16-element sub-blocks sum in int32 as sc * u . x, and the dot
+// starts at -32 * (sc_a * sum(x_a) + sc_b * sum(x_b)) (one more madd): the panel's scale is d.
 // The panel is per thread and reused; it is packed once per call and read by all M rows.
 #include <immintrin.h>
 
@@ -39,7 +42,10 @@ struct Panel {
   AlignedBuffer<uint8_t> w;     // [groups][kSteps][kPanel][4]
   AlignedBuffer<float> scale;   // [groups][kPanel]
   AlignedBuffer<float> offset;  // [groups][kPanel]
+  // Q6_K: [groups][3][kPanel][2] int16: (sc_a, sc_b), (sc_a, sc_a), (sc_b, sc_b) per column.
+  AlignedBuffer<int16_t> sub;
 };
+constexpr int kSubScales = 3 * kPanel * 2;  // Panel::sub per group
 
 // Group g of a row as 32 bytes: Q8_0 signed as stored, Q4_0 nibbles in element order, the
 // k-quants through decode_group.
@@ -62,6 +68,26 @@ LOWSPEC_AVX2 inline __m256i unpack_group(DType type, const uint8_t* row, int64_t
   }
   alignas(32) uint8_t u[kGroup];
   decode_group(type, row, g, u, scale, offset);
+  return _mm256_load_si256(reinterpret_cast<const __m256i*>(u));
+}
+
+// Q6_K group g (32 elements: sub-blocks 2j and 2j + 1 of its super-block, j = g % 8) of a row as
+// 32 bytes u (0..63); scale = d, and column c's int16 entries of the three sub-scale vectors.
+LOWSPEC_AVX2 inline __m256i unpack_q6_k_group(const uint8_t* row, int64_t g, float& scale,
+                                              int16_t* sub, int c) {
+  alignas(32) uint8_t u[kGroup];
+  float unused_scale, unused_offset;
+  decode_group(DType::Q6_K, row, 2 * g, u, unused_scale, unused_offset);
+  decode_group(DType::Q6_K, row, 2 * g + 1, u + kGroup / 2, unused_scale, unused_offset);
+  const BlockQ6_K& b = reinterpret_cast<const BlockQ6_K*>(row)[g / (kSuperBlock / kGroup)];
+  const int16_t sc_a = b.scales[2 * (g % (kSuperBlock / kGroup))];
+  const int16_t sc_b = b.scales[2 * (g % (kSuperBlock / kGroup)) + 1];
+  scale = _cvtsh_ss(b.d);
+  const int16_t pairs[3][2] = {{sc_a, sc_b}, {sc_a, sc_a}, {sc_b, sc_b}};
+  for (int k = 0; k < 3; ++k) {
+    sub[k * 2 * kPanel + 2 * c] = pairs[k][0];
+    sub[k * 2 * kPanel + 2 * c + 1] = pairs[k][1];
+  }
   return _mm256_load_si256(reinterpret_cast<const __m256i*>(u));
 }
 
@@ -93,18 +119,28 @@ LOWSPEC_AVX2 void pack_panel(const QuantMatmulProblem& p, int64_t n0, int cols, 
   panel.w.resize(static_cast<size_t>(groups * kGroup * kPanel));
   panel.scale.resize(static_cast<size_t>(groups * kPanel));
   panel.offset.resize(static_cast<size_t>(groups * kPanel));
+  const bool q6_k = p.w_dtype == DType::Q6_K;
+  if (q6_k) panel.sub.resize(static_cast<size_t>(groups * kSubScales));
   const uint8_t* w = static_cast<const uint8_t*>(p.w) + n0 * row_bytes;
   for (int64_t g = 0; g < groups; ++g) {
     prefetch_next_panel(w, static_cast<int64_t>(kPanel * row_bytes), g, groups);
     float* scale = panel.scale.data() + g * kPanel;
     float* offset = panel.offset.data() + g * kPanel;
+    int16_t* sub = q6_k ? panel.sub.data() + g * kSubScales : nullptr;
     __m256i r[kPanel];
     for (int c = 0; c < kPanel; ++c) {
-      if (c < cols) {
-        r[c] = unpack_group(p.w_dtype, w + c * row_bytes, g, scale[c], offset[c]);
-      } else {
+      if (c >= cols) {
         r[c] = _mm256_setzero_si256();
         scale[c] = offset[c] = 0.0f;
+        if (q6_k) {
+          for (int k = 0; k < 3; ++k)
+            sub[k * 2 * kPanel + 2 * c] = sub[k * 2 * kPanel + 2 * c + 1] = 0;
+        }
+      } else if (q6_k) {
+        r[c] = unpack_q6_k_group(w + c * row_bytes, g, scale[c], sub, c);
+        offset[c] = 0.0f;
+      } else {
+        r[c] = unpack_group(p.w_dtype, w + c * row_bytes, g, scale[c], offset[c]);
       }
     }
     transpose_8x8(r);
@@ -113,17 +149,17 @@ LOWSPEC_AVX2 void pack_panel(const QuantMatmulProblem& p, int64_t n0, int cols, 
   }
 }
 
-enum class Form { Q8_0, Q4_0, KQuant };
+enum class Form { Q8_0, Q4_0, KQuant, Q6_K };
 
 // Steps whose int16 pair sums can be added before they must widen (see the header).
 constexpr int steps_per_widen(Form f) {
-  return f == Form::Q4_0 ? 8 : f == Form::KQuant ? 4 : 1;
+  return f == Form::Q4_0 ? 8 : f == Form::KQuant ? 4 : f == Form::Q6_K ? 2 : 1;
 }
 
 // y[m0..m0+R, n0..n0+cols) from the packed panel.
 template <int R, Form F>
-LOWSPEC_AVX2 void panel_tile(const QuantMatmulProblem& p, const Panel& panel, int64_t m0,
-                             int64_t n0, int cols) {
+LOWSPEC_AVX2 void panel_tile(const QuantMatmulProblem& p, const Panel& panel, const int16_t* sum16,
+                             int64_t m0, int64_t n0, int cols) {
   const int64_t groups = p.K / kGroup;
   constexpr int kWiden = steps_per_widen(F);
   const __m256i ones = _mm256_set1_epi16(1);
@@ -131,10 +167,26 @@ LOWSPEC_AVX2 void panel_tile(const QuantMatmulProblem& p, const Panel& panel, in
   for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps();
   for (int64_t g = 0; g < groups; ++g) {
     const __m256i* w = reinterpret_cast<const __m256i*>(panel.w.data() + g * kGroup * kPanel);
-    __m256i dot[R];
-    for (int r = 0; r < R; ++r) {
-      dot[r] = F == Form::Q4_0 ? _mm256_set1_epi32(-8 * p.xsum[(m0 + r) * groups + g])
-                               : _mm256_setzero_si256();
+    __m256i dot[R], mult[2] = {ones, ones};
+    if constexpr (F == Form::Q6_K) {
+      const __m256i* sub = reinterpret_cast<const __m256i*>(panel.sub.data() + g * kSubScales);
+      mult[0] = _mm256_load_si256(sub + 1);
+      mult[1] = _mm256_load_si256(sub + 2);
+      for (int r = 0; r < R; ++r) {
+        // -32 * (sc_a * sum(x_a) + sc_b * sum(x_b)) per column; |sum| <= 16 * 127 fits int16.
+        const int16_t* s = sum16 + (m0 + r) * (p.K / 16) + 2 * g;
+        const __m256i sums = _mm256_set1_epi32(
+            static_cast<int32_t>(static_cast<uint16_t>(s[0]) |
+                                 static_cast<uint32_t>(static_cast<uint16_t>(s[1])) << 16));
+        dot[r] =
+            _mm256_sub_epi32(_mm256_setzero_si256(),
+                             _mm256_slli_epi32(_mm256_madd_epi16(_mm256_load_si256(sub), sums), 5));
+      }
+    } else {
+      for (int r = 0; r < R; ++r) {
+        dot[r] = F == Form::Q4_0 ? _mm256_set1_epi32(-8 * p.xsum[(m0 + r) * groups + g])
+                                 : _mm256_setzero_si256();
+      }
     }
     for (int s0 = 0; s0 < kSteps; s0 += kWiden) {
       __m256i pairs[R];
@@ -153,8 +205,10 @@ LOWSPEC_AVX2 void panel_tile(const QuantMatmulProblem& p, const Panel& panel, in
           __asm__("" : "+x"(pairs[r]));
         }
       }
+      // Q6_K: steps 0-3 are sub-block a, 4-7 sub-block b, each weighted by its scale.
+      const __m256i weight = mult[s0 / 4];
       for (int r = 0; r < R; ++r)
-        dot[r] = _mm256_add_epi32(dot[r], _mm256_madd_epi16(pairs[r], ones));
+        dot[r] = _mm256_add_epi32(dot[r], _mm256_madd_epi16(pairs[r], weight));
     }
     const __m256 scale = _mm256_load_ps(panel.scale.data() + g * kPanel);
     for (int r = 0; r < R; ++r) {
@@ -180,28 +234,29 @@ LOWSPEC_AVX2 void panel_tile(const QuantMatmulProblem& p, const Panel& panel, in
 template <Form F>
 LOWSPEC_AVX2 void panel_columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
   thread_local Panel panel;
+  const int16_t* sum16 = F == Form::Q6_K ? activation_sums_of_16(p) : nullptr;
   for (int64_t n = n0; n < n1; n += kPanel) {
     const int cols = static_cast<int>(std::min<int64_t>(kPanel, n1 - n));
     pack_panel(p, n, cols, panel);
     for (int64_t m = 0; m < p.M; m += kTileRows) {
       switch (std::min<int64_t>(kTileRows, p.M - m)) {
         case 1:
-          panel_tile<1, F>(p, panel, m, n, cols);
+          panel_tile<1, F>(p, panel, sum16, m, n, cols);
           break;
         case 2:
-          panel_tile<2, F>(p, panel, m, n, cols);
+          panel_tile<2, F>(p, panel, sum16, m, n, cols);
           break;
         case 3:
-          panel_tile<3, F>(p, panel, m, n, cols);
+          panel_tile<3, F>(p, panel, sum16, m, n, cols);
           break;
         case 4:
-          panel_tile<4, F>(p, panel, m, n, cols);
+          panel_tile<4, F>(p, panel, sum16, m, n, cols);
           break;
         case 5:
-          panel_tile<5, F>(p, panel, m, n, cols);
+          panel_tile<5, F>(p, panel, sum16, m, n, cols);
           break;
         default:
-          panel_tile<kTileRows, F>(p, panel, m, n, cols);
+          panel_tile<kTileRows, F>(p, panel, sum16, m, n, cols);
       }
     }
   }
@@ -210,7 +265,8 @@ LOWSPEC_AVX2 void panel_columns(const QuantMatmulProblem& p, int64_t n0, int64_t
 }  // namespace
 
 bool matmul_quant_panel_avx2_supports(DType type) {
-  return type == DType::Q8_0 || type == DType::Q4_0 || type == DType::Q4_K || type == DType::Q5_K;
+  return type == DType::Q8_0 || type == DType::Q4_0 || type == DType::Q4_K || type == DType::Q5_K ||
+         type == DType::Q6_K;
 }
 
 void matmul_quant_panel_avx2(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
@@ -219,6 +275,8 @@ void matmul_quant_panel_avx2(const QuantMatmulProblem& p, int64_t n0, int64_t n1
       return panel_columns<Form::Q8_0>(p, n0, n1);
     case DType::Q4_0:
       return panel_columns<Form::Q4_0>(p, n0, n1);
+    case DType::Q6_K:
+      return panel_columns<Form::Q6_K>(p, n0, n1);
     default:
       return panel_columns<Form::KQuant>(p, n0, n1);
   }

@@ -3,11 +3,14 @@
 // matmul() rounds them, and every SIMD body this CPU runs equals the scalar one, on awkward sizes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <random>
 #include <vector>
 
 #include "core/error.h"
+#include "core/half.h"
 #include "kernels/kernel_test_inputs.h"
 #include "kernels/matmul.h"
 #include "kernels/matmul_dispatch.h"
@@ -128,6 +131,42 @@ TEST(KQuantMatmul, EqualsFloatMathOnDequantizedOperands) {
             }
           }
         }
+      }
+    }
+  }
+}
+
+// Q6_K at the extremes, where int16 pair sums would saturate if a body added more steps than they
+// hold: every value 63 or 0 (q = 31 or -32), sub-block scales 127 and -128, activations +-127.
+// M = 2 runs the decode bodies, M = 9 the prefill panels; each equals the twin's exact dots.
+TEST(KQuantMatmul, ExtremeQ6_KBlocksDoNotSaturate) {
+  const int64_t K = 512, N = 11, supers = K / kSuperBlock;
+  std::vector<BlockQ6_K> blocks(static_cast<size_t>(N * supers));
+  for (int64_t i = 0; i < N * supers; ++i) {
+    BlockQ6_K& b = blocks[static_cast<size_t>(i)];
+    const uint8_t fill = (i / supers + i % supers) % 2 == 0 ? 0xff : 0x00;
+    std::fill(std::begin(b.ql), std::end(b.ql), fill);
+    std::fill(std::begin(b.qh), std::end(b.qh), fill);
+    for (int s = 0; s < kSuperBlock / 16; ++s)
+      b.scales[s] = static_cast<int8_t>(s % 3 ? 127 : -128);
+    b.d = f32_to_f16(1.0f / 64);
+  }
+  const TensorView w{DType::Q6_K, {N, K}, blocks.data(), blocks.size() * sizeof(BlockQ6_K)};
+  ThreadPool pool(1);
+  for (int64_t M : {2, 9}) {
+    std::vector<float> x(static_cast<size_t>(M * K));
+    for (int64_t m = 0; m < M; ++m) {
+      for (int64_t k = 0; k < K; ++k) x[m * K + k] = (m % 3 == 0 || (m % 3 == 2 && k % 2)) ? 1 : -1;
+    }
+    std::vector<float> want(static_cast<size_t>(M * N));
+    matmul_reference(x.data(), M, K, w, nullptr, want.data());
+    for (MatmulIsa isa : {MatmulIsa::Scalar, MatmulIsa::Avx2, MatmulIsa::Avx512, MatmulIsa::Neon}) {
+      if (!matmul_isa_supported(isa)) continue;
+      std::vector<float> got(want.size(), NAN);
+      matmul_with_isa(isa, x.data(), M, K, w, nullptr, got.data(), pool);
+      for (size_t i = 0; i < want.size(); ++i) {
+        ASSERT_NEAR(got[i], want[i], 1e-5 * std::fabs(want[i]) + 1e-6)
+            << matmul_isa_name(isa) << " M=" << M << " at " << i;
       }
     }
   }
