@@ -62,6 +62,21 @@ class RunFold {
   __m256i first_, pair_, quad_[2];
 };
 
+// Calls step(b0, count, sums) over a row's blocks, kChunk at a time, alternating between the even
+// and odd sums; count is the constant kChunk for all but a last partial step, so the bodies'
+// checks against it fold away once inlined.
+template <int kChunk, typename Sums, typename Step>
+LOWSPEC_AVX2_INLINE inline void for_each_step(int64_t blocks, Sums& even, Sums& odd, Step&& step) {
+  const int64_t full = blocks - blocks % kChunk;
+  int64_t b0 = 0;
+  for (; b0 + 2 * kChunk <= full; b0 += 2 * kChunk) {
+    step(b0, kChunk, even);
+    step(b0 + kChunk, kChunk, odd);
+  }
+  if (b0 < full) step(b0, kChunk, even), b0 += kChunk;
+  if (b0 < blocks) step(b0, static_cast<int>(blocks - b0), odd);
+}
+
 // Q8_0 decode (M <= 4), one weight row (a single stream) at a time, 8 blocks a step: each block's
 // dot as 8 int32 lanes (maddubs of |w| against the activations carrying w's signs, madd with
 // ones), the step's 8 folded into one vector (RunFold), converted and multiplied by the blocks'
@@ -108,14 +123,7 @@ LOWSPEC_AVX2 void decode_q8_0_row(const QuantMatmulProblem& p, int64_t n) {
       acc[r] = _mm256_fmadd_ps(fold[r].sums(), scale, acc[r]);
     }
   };
-  const int64_t full = blocks - blocks % kBlockChunk;
-  int64_t b0 = 0;
-  for (; b0 + 2 * kBlockChunk <= full; b0 += 2 * kBlockChunk) {
-    step(b0, kBlockChunk, even);
-    step(b0 + kBlockChunk, kBlockChunk, odd);
-  }
-  if (b0 < full) step(b0, kBlockChunk, even), b0 += kBlockChunk;
-  if (b0 < blocks) step(b0, static_cast<int>(blocks - b0), odd);
+  for_each_step<kBlockChunk>(blocks, even, odd, step);
   for (int r = 0; r < R; ++r) {
     p.y[r * p.N + n] = horizontal_sum(_mm256_add_ps(even[r], odd[r])) + (p.bias ? p.bias[n] : 0.0f);
   }
@@ -193,14 +201,7 @@ LOWSPEC_AVX2 void decode_q4_0_row(const QuantMatmulProblem& p, int64_t n, const 
                                _mm256_mul_ps(dw, step_xd[r * steps + s]), acc[r]);
     }
   };
-  const int64_t full = blocks - blocks % kStepBlocks;
-  int64_t b0 = 0;
-  for (; b0 + 2 * kStepBlocks <= full; b0 += 2 * kStepBlocks) {
-    step(b0, kStepBlocks, even);
-    step(b0 + kStepBlocks, kStepBlocks, odd);
-  }
-  if (b0 < full) step(b0, kStepBlocks, even), b0 += kStepBlocks;
-  if (b0 < blocks) step(b0, static_cast<int>(blocks - b0), odd);
+  for_each_step<kStepBlocks>(blocks, even, odd, step);
   for (int r = 0; r < R; ++r) {
     p.y[r * p.N + n] = horizontal_sum(_mm256_add_ps(even[r], odd[r])) + (p.bias ? p.bias[n] : 0.0f);
   }
