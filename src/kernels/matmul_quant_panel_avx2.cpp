@@ -23,6 +23,7 @@
 #include "core/aligned_buffer.h"
 #include "kernels/matmul_dispatch.h"
 #include "kernels/prefetch.h"
+#include "kernels/q6_k_unpack_avx2.h"
 #include "kernels/quant_blocks.h"
 #include "kernels/quant_groups.h"
 
@@ -75,20 +76,17 @@ LOWSPEC_AVX2 inline __m256i unpack_group(DType type, const uint8_t* row, int64_t
 // 32 bytes u (0..63); scale = d, and column c's int16 entries of the three sub-scale vectors.
 LOWSPEC_AVX2 inline __m256i unpack_q6_k_group(const uint8_t* row, int64_t g, float& scale,
                                               int16_t* sub, int c) {
-  alignas(32) uint8_t u[kGroup];
-  float unused_scale, unused_offset;
-  decode_group(DType::Q6_K, row, 2 * g, u, unused_scale, unused_offset);
-  decode_group(DType::Q6_K, row, 2 * g + 1, u + kGroup / 2, unused_scale, unused_offset);
-  const BlockQ6_K& b = reinterpret_cast<const BlockQ6_K*>(row)[g / (kSuperBlock / kGroup)];
-  const int16_t sc_a = b.scales[2 * (g % (kSuperBlock / kGroup))];
-  const int16_t sc_b = b.scales[2 * (g % (kSuperBlock / kGroup)) + 1];
+  constexpr int kRuns = kSuperBlock / kGroup;
+  const BlockQ6_K& b = reinterpret_cast<const BlockQ6_K*>(row)[g / kRuns];
+  const int run = static_cast<int>(g % kRuns);
+  const int16_t sc_a = b.scales[2 * run], sc_b = b.scales[2 * run + 1];
   scale = _cvtsh_ss(b.d);
   const int16_t pairs[3][2] = {{sc_a, sc_b}, {sc_a, sc_a}, {sc_b, sc_b}};
   for (int k = 0; k < 3; ++k) {
     sub[k * 2 * kPanel + 2 * c] = pairs[k][0];
     sub[k * 2 * kPanel + 2 * c + 1] = pairs[k][1];
   }
-  return _mm256_load_si256(reinterpret_cast<const __m256i*>(u));
+  return unpack_q6_k_run(b, run / 4, run % 4);
 }
 
 // 8 rows of 8 dwords to 8 vectors of 8 dwords, r[j] = dword j of rows 0..7.

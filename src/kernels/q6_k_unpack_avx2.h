@@ -19,16 +19,17 @@ LOWSPEC_Q6_K_AVX2 inline __m256i q6_k_high2(__m256i h, int shift) {
   return shift == 4 ? bits : _mm256_srli_epi16(bits, shift - 4);
 }
 
-LOWSPEC_Q6_K_AVX2 inline void unpack_q6_k_half(const BlockQ6_K& b, int half, __m256i (&u)[4]) {
-  const __m256i low4 = _mm256_set1_epi8(0x0f);
-  const uint8_t* ql = b.ql + 64 * half;
-  const __m256i l0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql));
-  const __m256i l1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 32));
+// Run k (0..3) of half `half` alone: elements 128 half + 32 k .. + 32.
+LOWSPEC_Q6_K_AVX2 inline __m256i unpack_q6_k_run(const BlockQ6_K& b, int half, int k) {
+  const __m256i l =
+      _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.ql + 64 * half + 32 * (k % 2)));
   const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh + 32 * half));
-  u[0] = _mm256_or_si256(_mm256_and_si256(l0, low4), q6_k_high2(h, 0));
-  u[1] = _mm256_or_si256(_mm256_and_si256(l1, low4), q6_k_high2(h, 2));
-  u[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), low4), q6_k_high2(h, 4));
-  u[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), low4), q6_k_high2(h, 6));
+  const __m256i nibbles = k < 2 ? l : _mm256_srli_epi16(l, 4);
+  return _mm256_or_si256(_mm256_and_si256(nibbles, _mm256_set1_epi8(0x0f)), q6_k_high2(h, 2 * k));
+}
+
+LOWSPEC_Q6_K_AVX2 inline void unpack_q6_k_half(const BlockQ6_K& b, int half, __m256i (&u)[4]) {
+  for (int k = 0; k < 4; ++k) u[k] = unpack_q6_k_run(b, half, k);
 }
 
 }  // namespace lowspec
