@@ -25,7 +25,6 @@
 #include "kernels/prefetch.h"
 #include "kernels/q6_k_unpack_avx2.h"
 #include "kernels/quant_blocks.h"
-#include "kernels/quant_groups.h"
 
 #define LOWSPEC_AVX2 __attribute__((target("avx2,fma,f16c")))
 #define LOWSPEC_AVX2_INLINE __attribute__((always_inline, target("avx2,fma,f16c")))
@@ -48,8 +47,8 @@ struct Panel {
 };
 constexpr int kSubScales = 3 * kPanel * 2;  // Panel::sub per group
 
-// Group g of a row as 32 bytes: Q8_0 signed as stored, Q4_0 nibbles in element order, the
-// k-quants through decode_group.
+// Group g of a row as 32 bytes: Q8_0 signed as stored, Q4_0 nibbles in element order, Q4_K and
+// Q5_K unsigned values; scale and offset as decode_group gives them.
 LOWSPEC_AVX2 inline __m256i unpack_group(DType type, const uint8_t* row, int64_t g, float& scale,
                                          float& offset) {
   if (type == DType::Q8_0) {
@@ -67,9 +66,27 @@ LOWSPEC_AVX2 inline __m256i unpack_group(DType type, const uint8_t* row, int64_t
     return _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_and_si128(v, mask)),
                                    _mm_and_si128(_mm_srli_epi16(v, 4), mask), 1);
   }
-  alignas(32) uint8_t u[kGroup];
-  decode_group(type, row, g, u, scale, offset);
-  return _mm256_load_si256(reinterpret_cast<const __m256i*>(u));
+  // Q4_K / Q5_K: run j of its super-block, the low (j even) or high nibbles of qs chunk j / 2,
+  // Q5_K's bit j of each qh byte moved to bit 4.
+  constexpr int kRuns = kSuperBlock / kGroup;
+  const bool five = type == DType::Q5_K;
+  const int j = static_cast<int>(g % kRuns);
+  const uint8_t* block = row + (g / kRuns) * (five ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K));
+  const auto& head = *reinterpret_cast<const BlockQ4_K*>(block);  // the d, dmin, scales prefix
+  const uint8_t* qs = five ? reinterpret_cast<const BlockQ5_K*>(block)->qs : head.qs;
+  const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + 32 * (j / 2)));
+  __m256i u = _mm256_and_si256(j % 2 ? _mm256_srli_epi16(v, 4) : v, _mm256_set1_epi8(0x0f));
+  if (five) {
+    const __m256i qh = _mm256_loadu_si256(
+        reinterpret_cast<const __m256i*>(reinterpret_cast<const BlockQ5_K*>(block)->qh));
+    const __m256i bit = _mm256_and_si256(qh, _mm256_set1_epi8(static_cast<char>(1 << j)));
+    u = _mm256_or_si256(u, j <= 4 ? _mm256_slli_epi16(bit, 4 - j) : _mm256_srli_epi16(bit, j - 4));
+  }
+  int sc, m;
+  k_scale_min(head.scales, j, sc, m);
+  scale = _cvtsh_ss(head.d) * static_cast<float>(sc);
+  offset = _cvtsh_ss(head.dmin) * static_cast<float>(m);
+  return u;
 }
 
 // Q6_K group g (32 elements: sub-blocks 2j and 2j + 1 of its super-block, j = g % 8) of a row as
