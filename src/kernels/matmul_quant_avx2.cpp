@@ -146,6 +146,34 @@ LOWSPEC_AVX2 void decode_q8_0(const QuantMatmulProblem& p, int64_t n0, int64_t n
 constexpr int kStepBlocks = 8;
 constexpr int kStepOrder[kStepBlocks] = {0, 2, 4, 6, 1, 3, 5, 7};
 
+// A full step's 8 f16 scales in kStepOrder, widened. Block i's d sits at byte 18 i, so the 32 bytes
+// from byte 32 k hold d_2k in word 2k of their low half and d_2k+1 in word 2k + 1 of their high
+// half: three blends of four loads put every d in place, one shuffle packs the evens (low half)
+// and odds (high half) into one xmm. (8 scalar loads and word inserts took 1.05x as long in cache.)
+LOWSPEC_AVX2_INLINE inline __m256 step_scales(const BlockQ4_0* w) {
+  const uint8_t* bytes = reinterpret_cast<const uint8_t*>(w);
+  auto at = [&](int k) LOWSPEC_AVX2_INLINE {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bytes + 32 * k));
+  };
+  __m256i d = _mm256_blend_epi16(at(0), at(1), 0x0c);
+  d = _mm256_blend_epi16(d, at(2), 0x30);
+  d = _mm256_blend_epi16(d, at(3), 0xc0);
+  const __m256i packed = _mm256_shuffle_epi8(
+      d, _mm256_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, -1, -1, -1, -1, -1, -1, -1, -1,  //
+                          -1, -1, -1, -1, -1, -1, -1, -1, 2, 3, 6, 7, 10, 11, 14, 15));
+  return _mm256_cvtph_ps(
+      _mm_or_si128(_mm256_castsi256_si128(packed), _mm256_extracti128_si256(packed, 1)));
+}
+
+// A row's last, partial step: the scales of its count blocks, zero past the row's end (the
+// loads of step_scales would run past it).
+LOWSPEC_AVX2_INLINE inline __m256 partial_step_scales(const BlockQ4_0* w, int count) {
+  auto d = [&](int i) {
+    return static_cast<short>(kStepOrder[i] < count ? w[kStepOrder[i]].d : 0);
+  };
+  return _mm256_cvtph_ps(_mm_setr_epi16(d(0), d(1), d(2), d(3), d(4), d(5), d(6), d(7)));
+}
+
 template <int R>
 LOWSPEC_AVX2 void decode_q4_0_row(const QuantMatmulProblem& p, int64_t n, const int8_t* pair_x,
                                   const __m256* step_xd, const __m256i* step_offset) {
@@ -160,13 +188,8 @@ LOWSPEC_AVX2 void decode_q4_0_row(const QuantMatmulProblem& p, int64_t n, const 
   // that the checks against count fold away.
   auto step = [&](int64_t b0, int count, __m256(&acc)[R]) LOWSPEC_AVX2_INLINE {
     prefetch_ahead(w + b0, count * static_cast<int64_t>(sizeof(BlockQ4_0)));
-    // f16 scales gathered in registers (a store and reload would stall forwarding); zero past
-    // the row's end.
-    auto d = [&](int i) {
-      return static_cast<short>(kStepOrder[i] < count ? w[b0 + kStepOrder[i]].d : 0);
-    };
     const __m256 dw =
-        _mm256_cvtph_ps(_mm_setr_epi16(d(0), d(1), d(2), d(3), d(4), d(5), d(6), d(7)));
+        count == kStepBlocks ? step_scales(w + b0) : partial_step_scales(w + b0, count);
     __m256i dot[4][R];
     for (int i = 0; i < 4; ++i) {
       if (2 * i >= count) {  // past the row's end
