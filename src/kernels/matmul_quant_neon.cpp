@@ -4,8 +4,8 @@
 // scales), summed across lanes at the end. The integer dot is SDOT where the CPU has dotprod
 // (ARMv8.2+: Cortex-A55/A76, Apple, ...), widening multiplies otherwise (Raspberry Pi 3/4), chosen
 // once per process; the SDOT form is compiled for armv8.2-a+dotprod in its own function, so a CPU
-// without it never executes an SDOT. Prefill of Q8_0 / Q4_0 with SDOT goes through 4-column panels
-// (sdot_panel_columns below).
+// without it never executes an SDOT. Prefill with SDOT goes through 4-column panels
+// (sdot_panel_columns below): Q8_0 / Q4_0 a block at a time, the k-quants a run at a time.
 #include <arm_neon.h>
 
 #include <algorithm>
@@ -147,6 +147,18 @@ void pack_sdot_panel(const QuantMatmulProblem& p, int64_t n0, int cols, SdotPane
   }
 }
 
+// A panel tile's sums (one float32x4 of 4 columns per input row) into y[m0 .. m0+R, n0 .. n0+cols).
+template <int R>
+inline void store_panel_rows(const QuantMatmulProblem& p, const float32x4_t (&acc)[R], int64_t m0,
+                             int64_t n0, int cols) {
+  for (int r = 0; r < R; ++r) {
+    alignas(16) float out[kPanelCols];
+    vst1q_f32(out, acc[r]);
+    float* y = p.y + (m0 + r) * p.N + n0;
+    for (int c = 0; c < cols; ++c) y[c] = out[c] + (p.bias ? p.bias[n0 + c] : 0.0f);
+  }
+}
+
 // y[m0 .. m0+R, n0 .. n0+cols) from the packed panel.
 template <int R>
 __attribute__((target("arch=armv8.2-a+dotprod"))) inline void sdot_panel_tile(
@@ -173,32 +185,47 @@ __attribute__((target("arch=armv8.2-a+dotprod"))) inline void sdot_panel_tile(
       acc[r] = vfmaq_f32(acc[r], vcvtq_f32_s32(dot), vmulq_n_f32(dw, p.xd[(m0 + r) * blocks + b]));
     }
   }
-  for (int r = 0; r < R; ++r) {
-    alignas(16) float out[kPanelCols];
-    vst1q_f32(out, acc[r]);
-    float* y = p.y + (m0 + r) * p.N + n0;
-    for (int c = 0; c < cols; ++c) y[c] = out[c] + (p.bias ? p.bias[n0 + c] : 0.0f);
-  }
+  store_panel_rows<R>(p, acc, m0, n0, cols);
 }
 
+// Q8_0 / Q4_0 as a form of sdot_panel_columns.
 template <class Block>
+struct BlockPanelForm {
+  using Panel = SdotPanel;
+  static void pack(const QuantMatmulProblem& p, int64_t n0, int cols, Panel& panel) {
+    pack_sdot_panel<Block>(p, n0, cols, panel);
+  }
+  template <int R>
+  __attribute__((target("arch=armv8.2-a+dotprod"))) static void tile(const QuantMatmulProblem& p,
+                                                                     const Panel& panel, int64_t m0,
+                                                                     int64_t n0, int cols) {
+    sdot_panel_tile<R>(p, panel, m0, n0, cols);
+  }
+};
+
+// Prefill through 4-column panels: each panel packed once per call, then its tiles of up to
+// kTileRows input rows. Form gives Panel, pack(p, n0, cols, panel) and tile<R>(p, panel, m0, n0,
+// cols).
+template <class Form>
 __attribute__((target("arch=armv8.2-a+dotprod"))) inline void sdot_panel_columns(
     const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
-  thread_local SdotPanel panel;
+  thread_local typename Form::Panel panel;
   for (int64_t n = n0; n < n1; n += kPanelCols) {
     const int cols = static_cast<int>(std::min<int64_t>(kPanelCols, n1 - n));
-    pack_sdot_panel<Block>(p, n, cols, panel);
+    Form::pack(p, n, cols, panel);
     int64_t m = 0;
-    for (; m + kTileRows <= p.M; m += kTileRows) sdot_panel_tile<kTileRows>(p, panel, m, n, cols);
+    for (; m + kTileRows <= p.M; m += kTileRows) {
+      Form::template tile<kTileRows>(p, panel, m, n, cols);
+    }
     switch (p.M - m) {
       case 3:
-        sdot_panel_tile<3>(p, panel, m, n, cols);
+        Form::template tile<3>(p, panel, m, n, cols);
         break;
       case 2:
-        sdot_panel_tile<2>(p, panel, m, n, cols);
+        Form::template tile<2>(p, panel, m, n, cols);
         break;
       case 1:
-        sdot_panel_tile<1>(p, panel, m, n, cols);
+        Form::template tile<1>(p, panel, m, n, cols);
         break;
     }
   }
@@ -281,6 +308,103 @@ struct Q6K {
   }
 };
 
+// Prefill of the k-quants with SDOT: the same 4-column panels, each super-block of each column
+// unpacked once per call (F::unpack). Sub-block i (16 elements) of the 4 columns is 4 vectors of
+// 4 bytes per column, so a run k (32 elements, one activation block) is 8 lane-indexed SDOTs
+// into two int32 dots per column, weighted in int32 by the columns' sub-block scales (|dot| <=
+// 16 * 63 * 128, times |sc| <= 128: no overflow), then one conversion and one FMA with d dx_k;
+// Q4_K/Q5_K subtract offset dx_k xsum_k.
+constexpr int kSubBlocks = kSuperBlock / 16;
+
+struct KSdotPanel {
+  AlignedBuffer<int8_t> w;      // [super-block][sub-block][4-byte group][column][4]
+  AlignedBuffer<int32_t> sc;    // [super-block][sub-block][column]
+  AlignedBuffer<float> d;       // [super-block][column]
+  AlignedBuffer<float> offset;  // [super-block][run][column] (Q4_K/Q5_K)
+};
+
+template <class F>
+struct KPanelForm {
+  using Panel = KSdotPanel;
+
+  // Columns [n0, n0 + cols) of W into the panel; missing columns (cols < 4) are zeros.
+  static void pack(const QuantMatmulProblem& p, int64_t n0, int cols, Panel& panel) {
+    const int64_t supers = p.K / kSuperBlock;
+    panel.w.resize(static_cast<size_t>(supers * kSuperBlock * kPanelCols));
+    panel.sc.resize(static_cast<size_t>(supers * kSubBlocks * kPanelCols));
+    panel.d.resize(static_cast<size_t>(supers * kPanelCols));
+    panel.offset.resize(static_cast<size_t>(supers * kRuns * kPanelCols));
+    const auto* w = static_cast<const typename F::Block*>(p.w) + n0 * supers;
+    KSuperBlock s;
+    for (int64_t sb = 0; sb < supers; ++sb) {
+      int8_t* out = panel.w.data() + sb * kSuperBlock * kPanelCols;
+      for (int c = 0; c < kPanelCols; ++c) {
+        if (c < cols) {
+          F::unpack(w[c * supers + sb], s);
+        } else {
+          for (int i = 0; i < kSubBlocks; ++i) s.w[i] = vdupq_n_s8(0), s.sc[i] = 0;
+          for (int k = 0; k < kRuns; ++k) s.offset[k] = 0.0f;
+          s.d = 0.0f;
+        }
+        for (int i = 0; i < kSubBlocks; ++i) {
+          const int32x4_t groups = vreinterpretq_s32_s8(s.w[i]);
+          int32_t* to = reinterpret_cast<int32_t*>(out + i * 16 * kPanelCols + 4 * c);
+          vst1q_lane_s32(to, groups, 0);
+          vst1q_lane_s32(to + kPanelCols, groups, 1);
+          vst1q_lane_s32(to + 2 * kPanelCols, groups, 2);
+          vst1q_lane_s32(to + 3 * kPanelCols, groups, 3);
+          panel.sc[(sb * kSubBlocks + i) * kPanelCols + c] = s.sc[i];
+        }
+        panel.d[sb * kPanelCols + c] = s.d;
+        for (int k = 0; k < kRuns; ++k) {
+          panel.offset[(sb * kRuns + k) * kPanelCols + c] = F::kOffsets ? s.offset[k] : 0.0f;
+        }
+      }
+    }
+  }
+
+  // y[m0 .. m0+R, n0 .. n0+cols) from the packed panel.
+  template <int R>
+  __attribute__((target("arch=armv8.2-a+dotprod"))) static void tile(const QuantMatmulProblem& p,
+                                                                     const Panel& panel, int64_t m0,
+                                                                     int64_t n0, int cols) {
+    const int64_t supers = p.K / kSuperBlock, blocks = p.K / kQuantBlock;
+    const int32x4_t zero = vdupq_n_s32(0);
+    float32x4_t acc[R];
+    for (int r = 0; r < R; ++r) acc[r] = vdupq_n_f32(0.0f);
+    for (int64_t sb = 0; sb < supers; ++sb) {
+      const float32x4_t d = vld1q_f32(panel.d.data() + sb * kPanelCols);
+      for (int k = 0; k < kRuns; ++k) {
+        const int8_t* wk = panel.w.data() + (sb * kSuperBlock + 32 * k) * kPanelCols;
+        int8x16_t w[8];
+        for (int j = 0; j < 8; ++j) w[j] = vld1q_s8(wk + 16 * j);
+        const int32_t* sc = panel.sc.data() + (sb * kSubBlocks + 2 * k) * kPanelCols;
+        const int32x4_t sc_a = vld1q_s32(sc), sc_b = vld1q_s32(sc + kPanelCols);
+        const float32x4_t offset = vld1q_f32(panel.offset.data() + (sb * kRuns + k) * kPanelCols);
+        for (int r = 0; r < R; ++r) {
+          const int64_t a = (m0 + r) * blocks + sb * kRuns + k;
+          const int8_t* x = p.xq + (m0 + r) * p.K + sb * kSuperBlock + 32 * k;
+          const int8x16_t x0 = vld1q_s8(x), x1 = vld1q_s8(x + 16);
+          int32x4_t dot_a = vdotq_laneq_s32(zero, w[0], x0, 0);
+          dot_a = vdotq_laneq_s32(dot_a, w[1], x0, 1);
+          dot_a = vdotq_laneq_s32(dot_a, w[2], x0, 2);
+          dot_a = vdotq_laneq_s32(dot_a, w[3], x0, 3);
+          int32x4_t dot_b = vdotq_laneq_s32(zero, w[4], x1, 0);
+          dot_b = vdotq_laneq_s32(dot_b, w[5], x1, 1);
+          dot_b = vdotq_laneq_s32(dot_b, w[6], x1, 2);
+          dot_b = vdotq_laneq_s32(dot_b, w[7], x1, 3);
+          const int32x4_t dot = vmlaq_s32(vmulq_s32(dot_a, sc_a), dot_b, sc_b);
+          acc[r] = vfmaq_f32(acc[r], vcvtq_f32_s32(dot), vmulq_n_f32(d, p.xd[a]));
+          if constexpr (F::kOffsets) {
+            acc[r] = vmlsq_n_f32(acc[r], offset, p.xd[a] * static_cast<float>(p.xsum[a]));
+          }
+        }
+      }
+    }
+    store_panel_rows<R>(p, acc, m0, n0, cols);
+  }
+};
+
 // y[m0 .. m0+R) at column n for k-quant weights: run k adds d dx_k (sc_2k w . x over its first
 // 16 + sc_2k+1 w . x over its second 16) - offset_k dx_k xsum_k.
 template <class F, class Dot, int R>
@@ -319,6 +443,8 @@ inline void k_column_rows(const QuantMatmulProblem& p, int64_t n, int64_t m0) {
 
 template <class F, class Dot>
 inline void k_quant_columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
+  if constexpr (std::is_same_v<Dot, SdotDot>)
+    if (p.M > kTileRows) return sdot_panel_columns<KPanelForm<F>>(p, n0, n1);
   for (int64_t n = n0; n < n1; ++n) {
     int64_t m = 0;
     for (; m + kTileRows <= p.M; m += kTileRows) k_column_rows<F, Dot, kTileRows>(p, n, m);
@@ -347,11 +473,11 @@ inline void columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
       return k_quant_columns<Q6K, Dot>(p, n0, n1);
     case DType::Q4_0:
       if constexpr (std::is_same_v<Dot, SdotDot>)
-        if (p.M > kTileRows) return sdot_panel_columns<BlockQ4_0>(p, n0, n1);
+        if (p.M > kTileRows) return sdot_panel_columns<BlockPanelForm<BlockQ4_0>>(p, n0, n1);
       return quant_columns<BlockQ4_0, Dot>(p, n0, n1);
     default:
       if constexpr (std::is_same_v<Dot, SdotDot>)
-        if (p.M > kTileRows) return sdot_panel_columns<BlockQ8_0>(p, n0, n1);
+        if (p.M > kTileRows) return sdot_panel_columns<BlockPanelForm<BlockQ8_0>>(p, n0, n1);
       return quant_columns<BlockQ8_0, Dot>(p, n0, n1);
   }
 }
