@@ -37,8 +37,10 @@ const Shape kPrefillShapes[] = {
     {"DistilBERT ffn2", 128, 3072, 768}, {"DistilBERT ffn1", 384, 768, 3072},
 };
 const Shape kDecodeShapes[] = {
-    {"TinyLlama qkvo", 1, 2048, 2048}, {"TinyLlama up", 1, 2048, 5632},
-    {"TinyLlama down", 1, 5632, 2048}, {"Phi-2 fc1", 1, 2560, 10240},
+    {"TinyLlama qkvo", 1, 2048, 2048},
+    {"TinyLlama up", 1, 2048, 5632},
+    {"TinyLlama down", 1, 5632, 2048},
+    {"Phi-2 fc1", 1, 2560, 10240},
 };
 
 // Decode reads a stack of distinct weight matrices of at least this size, laid out one after
@@ -98,8 +100,8 @@ void bench_prefill(const Shape& s, DType dtype, ThreadPool& pool, double peak, s
   const AlignedBuffer<uint8_t> w = random_weights(dtype, s.N, s.K, rng);
   const TensorView view{dtype, {s.N, s.K}, w.data(), w.size()};
   std::vector<float> x(static_cast<size_t>(s.M * s.K), 0.5f), y(static_cast<size_t>(s.M * s.N));
-  const double sec = median_seconds(
-      7, [&] { matmul(x.data(), s.M, s.K, view, nullptr, y.data(), pool); });
+  const double sec =
+      median_seconds(7, [&] { matmul(x.data(), s.M, s.K, view, nullptr, y.data(), pool); });
   const double gflops = 2.0 * s.M * s.K * s.N / sec / 1e9;
   std::printf("prefill %-5s %-16s M=%-4lld K=%-5lld N=%-5lld %8.2f ms %7.1f %s  %.2f of peak\n",
               std::string(dtype_name(dtype)).c_str(), s.model, static_cast<long long>(s.M),
@@ -109,7 +111,8 @@ void bench_prefill(const Shape& s, DType dtype, ThreadPool& pool, double peak, s
 
 void bench_decode(const Shape& s, DType dtype, ThreadPool& pool, double bandwidth,
                   std::mt19937& rng) {
-  const size_t matrix_bytes = static_cast<size_t>(*dtype_bytes(dtype, static_cast<uint64_t>(s.N * s.K)));
+  const size_t matrix_bytes =
+      static_cast<size_t>(*dtype_bytes(dtype, static_cast<uint64_t>(s.N * s.K)));
   const size_t copies = std::max<size_t>(2, (kDecodeStackBytes + matrix_bytes - 1) / matrix_bytes);
   const AlignedBuffer<uint8_t> first = random_weights(dtype, s.N, s.K, rng);
   AlignedBuffer<uint8_t> stack(matrix_bytes * copies);  // one region, like a mapped model file
@@ -124,10 +127,10 @@ void bench_decode(const Shape& s, DType dtype, ThreadPool& pool, double bandwidt
     for (const TensorView& v : views) matmul(x.data(), 1, s.K, v, nullptr, y.data(), pool);
   });
   const double gbps = static_cast<double>(matrix_bytes * copies) / sec / 1e9;
-  std::printf("decode  %-5s %-16s M=1    K=%-5lld N=%-5lld %8.3f ms %7.1f GB/s     %.2f of bandwidth\n",
-              std::string(dtype_name(dtype)).c_str(), s.model, static_cast<long long>(s.K),
-              static_cast<long long>(s.N), sec * 1e3 / static_cast<double>(copies), gbps,
-              gbps / bandwidth);
+  std::printf(
+      "decode  %-5s %-16s M=1    K=%-5lld N=%-5lld %8.3f ms %7.1f GB/s     %.2f of bandwidth\n",
+      std::string(dtype_name(dtype)).c_str(), s.model, static_cast<long long>(s.K),
+      static_cast<long long>(s.N), sec * 1e3 / static_cast<double>(copies), gbps, gbps / bandwidth);
 }
 
 }  // namespace
@@ -136,6 +139,22 @@ int main(int argc, char** argv) {
   std::vector<int> thread_counts = {1, 2};
   std::vector<DType> dtypes = {DType::F32, DType::F16, DType::BF16};
   double probe_gib = 1.0;
+  const char* usage =
+      "usage: bench_matmul [--threads 1,2] [--dtypes f32,f16,bf16,q8_0,q4_0,q4_k,q6_k] "
+      "[--probe-gib 1]\n";
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "-h" || std::string(argv[i]) == "--help") {
+      std::printf(
+          "Times matmul per weight format at model shapes: prefill (M=128, 384) against the "
+          "FMA peak, decode (M=1) against the read bandwidth, probed per thread count.\n%s",
+          usage);
+      return 0;
+    }
+  }
+  if (argc % 2 == 0) {
+    std::fprintf(stderr, "%s", usage);
+    return 2;
+  }
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
     if (flag == "--threads") {
@@ -154,7 +173,7 @@ int main(int argc, char** argv) {
     } else if (flag == "--probe-gib") {
       probe_gib = std::stod(value);
     } else {
-      std::fprintf(stderr, "usage: bench_matmul [--threads 1,2] [--dtypes f32,f16,bf16,q8_0,q4_0] [--probe-gib 1]\n");
+      std::fprintf(stderr, "%s", usage);
       return 2;
     }
   }
@@ -167,13 +186,15 @@ int main(int argc, char** argv) {
     const ReadBandwidthProbe probe(static_cast<size_t>(probe_gib * (1 << 30)), pool);
     const double bandwidth = probe.measure(pool);
     const double peak = measure_fma_peak(pool);
-    std::printf("\nthreads %d: read bandwidth %.1f GB/s (%.1f GiB buffer), FP32 FMA peak %.1f GFLOP/s\n",
-                threads, bandwidth, probe_gib, peak);
+    std::printf(
+        "\nthreads %d: read bandwidth %.1f GB/s (%.1f GiB buffer), FP32 FMA peak %.1f GFLOP/s\n",
+        threads, bandwidth, probe_gib, peak);
     for (DType dtype : dtypes) {
       for (const Shape& s : kPrefillShapes) bench_prefill(s, dtype, pool, peak, rng);
       for (const Shape& s : kDecodeShapes) bench_decode(s, dtype, pool, bandwidth, rng);
     }
-    std::printf("threads %d: read bandwidth after the run %.1f GB/s\n", threads, probe.measure(pool));
+    std::printf("threads %d: read bandwidth after the run %.1f GB/s\n", threads,
+                probe.measure(pool));
   }
   return 0;
 }
