@@ -55,11 +55,18 @@ QuantColumnsFn quant_columns_fn(MatmulIsa isa) {
 
 using QuantizeActivationsFn = void (*)(const float*, int64_t, int8_t*, float*, int32_t*);
 
-QuantizeActivationsFn quantize_activations_fn([[maybe_unused]] MatmulIsa isa) {
+// The isa's quantizer for activations per 32 (x_group 32) or per super-block (256): all give the
+// scalar rule's bytes.
+QuantizeActivationsFn quantize_activations_fn([[maybe_unused]] MatmulIsa isa, int64_t x_group) {
 #if defined(__x86_64__)
+  if (x_group == kSuperBlock) {
+    return isa == MatmulIsa::Scalar ? quantize_activations_256_scalar
+                                    : quantize_activations_256_avx2;
+  }
   if (isa == MatmulIsa::Avx512 && cpu_features().avx512vnni) return quantize_activations_avx512;
   if (isa == MatmulIsa::Avx2 || isa == MatmulIsa::Avx512) return quantize_activations_avx2;
 #endif
+  if (x_group == kSuperBlock) return quantize_activations_256_scalar;
   return quantize_activations_scalar;
 }
 
@@ -84,44 +91,56 @@ void split_columns(int64_t M, int64_t N, ThreadPool& pool, F&& fn) {
   pool.parallel_for_dynamic(N, grain * kColumnGrain, fn);
 }
 
-// The input rows quantized to int8 per 32 (values, scales, block sums) for the integer dots.
+// The input rows quantized to int8 with a scale per x_group elements and sums per 32, for the
+// integer dots.
 struct QuantizedInput {
   const int8_t* qs;
   const float* scales;
   const int32_t* sums;
+  int64_t x_group;
 };
 
-// Quantizes the input rows into the calling thread's scratch (grown to the largest call, then
-// reused): valid until the thread's next call.
-QuantizedInput quantize_input(QuantizeActivationsFn quantize, const float* x, int64_t M, int64_t K,
+// Quantizes the input rows into the calling thread's scratch for this x_group (grown to the
+// largest call, then reused): valid until the thread's next call with that x_group.
+QuantizedInput quantize_input(MatmulIsa isa, int64_t x_group, const float* x, int64_t M, int64_t K,
                               ThreadPool& pool) {
-  thread_local AlignedBuffer<int8_t> xq;
-  thread_local AlignedBuffer<float> xd;
-  thread_local AlignedBuffer<int32_t> xs;
-  const int64_t blocks = K / kQuantBlock;
-  xq.resize(static_cast<size_t>(M * K));
-  xd.resize(static_cast<size_t>(M * blocks));
-  xs.resize(static_cast<size_t>(M * blocks));
-  int8_t* qs = xq.data();
-  float* scales = xd.data();
-  int32_t* sums = xs.data();
+  struct Scratch {
+    AlignedBuffer<int8_t> xq;
+    AlignedBuffer<float> xd;
+    AlignedBuffer<int32_t> xs;
+  };
+  thread_local Scratch per_32, per_256;
+  Scratch& s = x_group == kSuperBlock ? per_256 : per_32;
+  const int64_t blocks = K / kQuantBlock, groups = K / x_group;
+  s.xq.resize(static_cast<size_t>(M * K));
+  s.xd.resize(static_cast<size_t>(M * groups));
+  s.xs.resize(static_cast<size_t>(M * blocks));
+  int8_t* qs = s.xq.data();
+  float* scales = s.xd.data();
+  int32_t* sums = s.xs.data();
+  const QuantizeActivationsFn quantize = quantize_activations_fn(isa, x_group);
   pool.parallel_for(M, 1, [&](int64_t m0, int64_t m1) {
     for (int64_t m = m0; m < m1; ++m) {
-      quantize(x + m * K, K, qs + m * K, scales + m * blocks, sums + m * blocks);
+      quantize(x + m * K, K, qs + m * K, scales + m * groups, sums + m * blocks);
     }
   });
-  return {qs, scales, sums};
+  return {qs, scales, sums, x_group};
 }
 
-// Quantizes the input rows once per call, then splits the integer-dot bodies over the pool like
-// matmul().
-void matmul_quantized(QuantizeActivationsFn quantize, QuantColumnsFn columns, const float* x,
-                      int64_t M, int64_t K, const TensorView& w, const float* bias, float* y,
-                      ThreadPool& pool, bool split_rows) {
-  const auto [qs, scales, sums] = quantize_input(quantize, x, M, K, pool);
-  const int64_t blocks = K / kQuantBlock;
+int64_t activation_group(MatmulIsa isa, DType w_dtype, int64_t M) {
+  return matmul_uses_super_block_activations(isa, w_dtype, M) ? kSuperBlock : kQuantBlock;
+}
+
+// Quantizes the input rows once per call as `isa` takes them, then splits the integer-dot bodies
+// (`columns`) over the pool like matmul().
+void matmul_quantized(MatmulIsa isa, QuantColumnsFn columns, const float* x, int64_t M, int64_t K,
+                      const TensorView& w, const float* bias, float* y, ThreadPool& pool,
+                      bool split_rows) {
+  const auto [qs, scales, sums, x_group] =
+      quantize_input(isa, activation_group(isa, w.dtype, M), x, M, K, pool);
+  const int64_t blocks = K / kQuantBlock, groups = K / x_group;
   const int64_t N = w.shape[0];
-  const QuantMatmulProblem problem{qs, scales, sums, M, K, N, w.data, w.dtype, bias, y};
+  const QuantMatmulProblem problem{qs, scales, sums, M, K, N, w.data, w.dtype, bias, y, x_group};
   if (!split_rows) {
     split_columns(M, N, pool, [&](int64_t n0, int64_t n1) { columns(problem, n0, n1); });
     return;
@@ -129,7 +148,7 @@ void matmul_quantized(QuantizeActivationsFn quantize, QuantColumnsFn columns, co
   pool.parallel_for(M, kRowGrain, [&](int64_t m0, int64_t m1) {
     QuantMatmulProblem rows = problem;
     rows.xq = qs + m0 * K;
-    rows.xd = scales + m0 * blocks;
+    rows.xd = scales + m0 * groups;
     rows.xsum = sums + m0 * blocks;
     rows.y = y + m0 * N;
     rows.M = m1 - m0;
@@ -178,6 +197,13 @@ std::string_view matmul_isa_name(MatmulIsa isa) {
   return "scalar";
 }
 
+bool matmul_uses_super_block_activations(MatmulIsa isa, DType w_dtype, int64_t M) {
+  // AVX-512 without VNNI runs the AVX2 bodies.
+  const bool avx2_body =
+      isa == MatmulIsa::Avx2 || (isa == MatmulIsa::Avx512 && !cpu_features().avx512vnni);
+  return avx2_body && (w_dtype == DType::Q4_K || w_dtype == DType::Q5_K) && M <= kDecodeRowsMax;
+}
+
 bool matmul_supports_dtype(DType dtype) {
   return dtype == DType::F32 || dtype == DType::F16 || dtype == DType::BF16 ||
          dtype == DType::Q8_0 || dtype == DType::Q4_0 || dtype == DType::Q4_K ||
@@ -213,8 +239,7 @@ void matmul_with_isa(MatmulIsa isa, const float* x, int64_t M, int64_t K, const 
   if (M <= 0 || N <= 0) return;
   const bool split_rows = N < kColumnGrain * pool.size() && M >= kRowGrain * pool.size();
   if (dtype_is_quantized(w.dtype)) {
-    matmul_quantized(quantize_activations_fn(isa), quant_columns_fn(isa), x, M, K, w, bias, y, pool,
-                     split_rows);
+    matmul_quantized(isa, quant_columns_fn(isa), x, M, K, w, bias, y, pool, split_rows);
     return;
   }
   const ColumnsFn columns = columns_fn(isa);
@@ -231,6 +256,20 @@ void matmul_with_isa(MatmulIsa isa, const float* x, int64_t M, int64_t K, const 
     rows.M = m1 - m0;
     columns(rows, 0, N);
   });
+}
+
+void matmul_scalar_twin(MatmulIsa isa, const float* x, int64_t M, int64_t K, const TensorView& w,
+                        const float* bias, float* y, ThreadPool& pool) {
+  check_operands(MatmulIsa::Scalar, K, w);
+  if (!dtype_is_quantized(w.dtype)) {
+    return matmul_with_isa(MatmulIsa::Scalar, x, M, K, w, bias, y, pool);
+  }
+  const int64_t N = w.shape[0];
+  if (M <= 0 || N <= 0) return;
+  // The scalar quantizers give every path's bytes: only the scale's span has to follow `isa`.
+  const int64_t x_group = activation_group(isa, w.dtype, M);
+  const auto [qs, scales, sums, group] = quantize_input(MatmulIsa::Scalar, x_group, x, M, K, pool);
+  matmul_quant_columns_scalar({qs, scales, sums, M, K, N, w.data, w.dtype, bias, y, group}, 0, N);
 }
 
 void matmul(const float* x, int64_t M, int64_t K, const TensorView& w, const float* bias, float* y,
@@ -255,8 +294,16 @@ void matmul_shared_input_with_isa(MatmulIsa isa, const float* x, int64_t M, int6
       matmul_with_isa(isa, x, M, K, *out.w, out.bias, out.y, pool);
     return;
   }
-  QuantizedInput in{};
-  if (quantized) in = quantize_input(quantize_activations_fn(isa), x, M, K, pool);
+  // The input as each output's weights take it (per 32 or per super-block): at most two forms.
+  QuantizedInput in_32{}, in_256{};
+  if (quantized) {
+    for (const MatmulOutput& out : outputs) {
+      QuantizedInput& in = activation_group(isa, out.w->dtype, M) == kSuperBlock ? in_256 : in_32;
+      if (in.qs == nullptr) {
+        in = quantize_input(isa, activation_group(isa, out.w->dtype, M), x, M, K, pool);
+      }
+    }
+  }
   const ColumnsFn columns = columns_fn(isa);
   const QuantColumnsFn quant_columns = quant_columns_fn(isa);
   // The outputs' columns laid end to end: each thread streams one contiguous range of them.
@@ -269,8 +316,11 @@ void matmul_shared_input_with_isa(MatmulIsa isa, const float* x, int64_t M, int6
       first += N;
       if (n0 >= n1) continue;
       if (quantized) {
-        quant_columns({in.qs, in.scales, in.sums, M, K, N, w.data, w.dtype, out.bias, out.y}, n0,
-                      n1);
+        const QuantizedInput& in =
+            activation_group(isa, w.dtype, M) == kSuperBlock ? in_256 : in_32;
+        quant_columns(
+            {in.qs, in.scales, in.sums, M, K, N, w.data, w.dtype, out.bias, out.y, in.x_group}, n0,
+            n1);
       } else {
         columns({x, M, K, N, w.data, w.dtype, out.bias, out.y}, n0, n1);
       }

@@ -33,8 +33,9 @@ void matmul_columns_avx512(const MatmulProblem& p, int64_t n0, int64_t n1);
 void matmul_columns_neon(const MatmulProblem& p, int64_t n0, int64_t n1);
 
 // A matmul with block-quantized weights (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K) as the bodies see it: the
-// input rows already quantized by quantize_activations() (row m: xq + m*K, scales xd + m*K/32),
-// integer dot products per block (per decode_group group for the k-quants).
+// input rows already quantized to int8 (row m: xq + m*K) with one float scale per x_group
+// elements (row m: xd + m*K/x_group), integer dot products per block (per decode_group group
+// for the k-quants).
 struct QuantMatmulProblem {
   const int8_t* xq;
   const float* xd;
@@ -44,7 +45,21 @@ struct QuantMatmulProblem {
   DType w_dtype;
   const float* bias;
   float* y;
+  // Elements per activation scale: 32 (quantize_activations()), or 256 where
+  // matmul_uses_super_block_activations() says so.
+  int64_t x_group = 32;
 };
+
+// Whether the isa's body takes the input rows of this matmul with one scale per 256 elements (a
+// k-quant super-block, GGUF's Q8_K rule): its integer dots then add up a whole super-block before
+// one conversion. The AVX2 Q4_K / Q5_K decode does (1.44x in cache on Zen 3: per-32 scales cost a
+// fold of the eight runs' dots and a float scale per run).
+bool matmul_uses_super_block_activations(MatmulIsa isa, DType w_dtype, int64_t M);
+
+// matmul_with_isa() on the scalar body, with the activations quantized as `isa` quantizes them:
+// the twin each SIMD path is checked against.
+void matmul_scalar_twin(MatmulIsa isa, const float* x, int64_t M, int64_t K, const TensorView& w,
+                        const float* bias, float* y, ThreadPool& pool);
 
 // Columns [n0, n1) of y for quantized weights; AVX-512 uses VNNI and NEON uses SDOT (dotprod)
 // when the CPU has them.
@@ -72,6 +87,11 @@ void quantize_activations_scalar(const float* x, int64_t n, int8_t* qs, float* s
 void quantize_activations_avx2(const float* x, int64_t n, int8_t* qs, float* scales, int32_t* sums);
 void quantize_activations_avx512(const float* x, int64_t n, int8_t* qs, float* scales,
                                  int32_t* sums);
+// The same with one scale per 256 elements (amax / 127 over the super-block; sums still per 32).
+void quantize_activations_256_scalar(const float* x, int64_t n, int8_t* qs, float* scales,
+                                     int32_t* sums);
+void quantize_activations_256_avx2(const float* x, int64_t n, int8_t* qs, float* scales,
+                                   int32_t* sums);
 
 // Whether this CPU (after the LOWSPEC_ISA cap) can run the path.
 bool matmul_isa_supported(MatmulIsa isa);

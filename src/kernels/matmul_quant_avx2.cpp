@@ -15,6 +15,7 @@
 #include <type_traits>
 
 #include "core/aligned_buffer.h"
+#include "core/error.h"
 #include "kernels/matmul_dispatch.h"
 #include "kernels/prefetch.h"
 #include "kernels/q6_k_unpack_avx2.h"
@@ -289,41 +290,46 @@ LOWSPEC_AVX2_INLINE inline void store_row_sums(const QuantMatmulProblem& p, int6
   }
 }
 
-// Eight bytes (k_scales_mins) as eight floats.
-LOWSPEC_AVX2_INLINE inline __m256 bytes_to_floats(uint64_t bytes) {
-  return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<int64_t>(bytes))));
-}
-
-// Q4_K / Q5_K, y[m0..m0+R) at column n. Group j of a super-block is run j: value = d sc_j u -
-// dmin m_j, so the run adds d sc_j dx_j (u . x) - dmin m_j dx_j xsum_j; the second terms of all
-// eight runs are one vector per super-block. Chunk c of qs (32 bytes) holds runs 2c (low nibbles)
-// and 2c + 1 (high); Q5_K's bit 4 of run j is bit j of qh.
+// Q4_K / Q5_K, y[m0..m0+R) at column n, against activations with one scale per super-block
+// (x_group 256). Group j of a super-block is run j: value = d sc_j u - dmin m_j, so the super-block
+// adds d dx (sum_j sc_j (u . x)_j) - dmin dx (sum_j m_j xsum_j), both sums exact in int32: madd
+// weights run j's int16 pairs by sc_j (|pair| <= 2 * 31 * 127, times 63, eight runs: < 2^24), and
+// the mins' sum is one madd of the eight m_j with the runs' sums. Chunk c of qs (32 bytes) holds
+// runs 2c (low nibbles) and 2c + 1 (high); Q5_K's bit 4 of run j is bit j of qh.
 template <bool kFive, int R>
 LOWSPEC_AVX2 void q4_5_k_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n) {
   using Block = std::conditional_t<kFive, BlockQ5_K, BlockQ4_K>;
   const int64_t supers = p.K / kSuperBlock, blocks = p.K / kQuantBlock;
   const Block* w = static_cast<const Block*>(p.w) + n * supers;
   const __m256i low4 = _mm256_set1_epi8(0x0f), bit4 = _mm256_set1_epi8(0x10);
-  const __m256i ones = _mm256_set1_epi16(1);
-  __m256 acc[R][2];  // the runs' dots, the mins' terms
-  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
-  __m256 scale[R];  // d sc_j dx_j per input row
+  // Run j's int16 scale (word j of both 128-bit lanes) in every word.
+  auto run_scale = [](__m256i sc, int j) LOWSPEC_AVX2_INLINE {
+    return _mm256_shuffle_epi8(sc,
+                               _mm256_set1_epi16(static_cast<int16_t>(0x0101 * 2 * j + 0x0100)));
+  };
+  __m256 acc[R];   // the runs' dots
+  __m128 mins[R];  // the mins' terms
+  for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps(), mins[r] = _mm_setzero_ps();
   for (int64_t sb = 0; sb < supers; ++sb) {
     const Block& b = w[sb];
     if (m0 == 0) prefetch_ahead(&b, sizeof(Block));  // the first pass over the row streams it
     uint64_t sc8, mn8;
     k_scales_mins(b.scales, sc8, mn8);
-    const __m256 d_sc = _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(b.d)), bytes_to_floats(sc8));
-    const __m256 dmin_m = _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(b.dmin)), bytes_to_floats(mn8));
+    const __m256i sc = _mm256_broadcastsi128_si256(
+        _mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<int64_t>(sc8))));
+    const __m128i mn = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<int64_t>(mn8)));
+    const float d = _cvtsh_ss(b.d), dmin = _cvtsh_ss(b.dmin);
+    __m256i dots[R];
     for (int r = 0; r < R; ++r) {
-      const int64_t a = (m0 + r) * blocks + sb * kRuns;
-      const __m256 dx = _mm256_loadu_ps(p.xd + a);
-      const __m256 xsum =
-          _mm256_cvtepi32_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.xsum + a)));
-      scale[r] = _mm256_mul_ps(d_sc, dx);
-      acc[r][1] = _mm256_fnmadd_ps(dmin_m, _mm256_mul_ps(dx, xsum), acc[r][1]);
+      dots[r] = _mm256_setzero_si256();
+      const __m256i s = _mm256_loadu_si256(
+          reinterpret_cast<const __m256i*>(p.xsum + (m0 + r) * blocks + sb * kRuns));
+      const __m128i s16 =
+          _mm_packs_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+      const float dx = p.xd[(m0 + r) * supers + sb];
+      mins[r] =
+          _mm_fmadd_ps(_mm_cvtepi32_ps(_mm_madd_epi16(mn, s16)), _mm_set1_ps(dmin * dx), mins[r]);
     }
-    RunFold fold[R];
     __m256i qh;
     if constexpr (kFive) qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh));
     for (int c = 0; c < kRuns / 2; ++c) {
@@ -337,15 +343,24 @@ LOWSPEC_AVX2 void q4_5_k_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n
         u_hi = _mm256_or_si256(u_hi, _mm256_and_si256(_mm256_slli_epi16(qh, 3), bit4));
         qh = _mm256_srli_epi16(qh, 2);
       }
+      const __m256i sc_lo = run_scale(sc, 2 * c), sc_hi = run_scale(sc, 2 * c + 1);
       for (int r = 0; r < R; ++r) {
         const int8_t* x = p.xq + (m0 + r) * p.K + sb * kSuperBlock + 64 * c;
-        fold[r].add(2 * c, run_dot(u_lo, x, ones));
-        fold[r].add(2 * c + 1, run_dot(u_hi, x + 32, ones));
+        dots[r] = _mm256_add_epi32(
+            dots[r], _mm256_add_epi32(run_dot(u_lo, x, sc_lo), run_dot(u_hi, x + 32, sc_hi)));
       }
     }
-    for (int r = 0; r < R; ++r) acc[r][0] = _mm256_fmadd_ps(fold[r].sums(), scale[r], acc[r][0]);
+    for (int r = 0; r < R; ++r) {
+      const float dx = p.xd[(m0 + r) * supers + sb];
+      acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots[r]), _mm256_set1_ps(d * dx), acc[r]);
+    }
   }
-  store_row_sums(p, m0, n, R, acc);
+  for (int r = 0; r < R; ++r) {
+    __m128 m = _mm_add_ps(mins[r], _mm_movehl_ps(mins[r], mins[r]));
+    m = _mm_add_ss(m, _mm_movehdup_ps(m));
+    p.y[(m0 + r) * p.N + n] =
+        horizontal_sum(acc[r]) - _mm_cvtss_f32(m) + (p.bias ? p.bias[n] : 0.0f);
+  }
 }
 
 // Q6_K, y[m0..m0+R) at column n. Run k (32 elements) spans sub-blocks 2k and 2k + 1, so madd
@@ -421,6 +436,9 @@ LOWSPEC_AVX2 void k_quant_tile(const QuantMatmulProblem& p, int64_t m0, int64_t 
 }
 
 LOWSPEC_AVX2 void k_quant_columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
+  if (p.w_dtype != DType::Q6_K && p.x_group != kSuperBlock) {
+    throw InternalError("matmul: the AVX2 Q4_K / Q5_K decode takes activations per super-block");
+  }
   const int16_t* sum16 = p.w_dtype == DType::Q6_K ? activation_sums_of_16(p) : nullptr;
   for (int64_t n = n0; n < n1; ++n) {
     for (int64_t m = 0; m < p.M; m += kTileRows) {
@@ -456,6 +474,62 @@ void for_decode_rows(int64_t M, Body&& body) {
   }
 }
 
+// The largest |x| of n floats (n a multiple of 8).
+LOWSPEC_AVX2_INLINE inline float abs_max(const float* x, int64_t n) {
+  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  __m256 amax = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n; i += 8)
+    amax = _mm256_max_ps(amax, _mm256_and_ps(_mm256_loadu_ps(x + i), abs_mask));
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(amax), _mm256_extractf128_ps(amax, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  m = _mm_max_ss(m, _mm_movehdup_ps(m));
+  return _mm_cvtss_f32(m);
+}
+
+// 32 floats times id rounded as roundf rounds them (halves away from zero: truncate, then step by
+// the sign where the rest is >= 0.5) into qs; returns their sum.
+LOWSPEC_AVX2_INLINE inline int32_t round_block(const float* x, __m256 id, int8_t* qs) {
+  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  const __m256 sign_mask = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MIN));
+  const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+  __m256i q[4];
+  for (int i = 0; i < 4; ++i) {
+    const __m256 s = _mm256_mul_ps(_mm256_loadu_ps(x + 8 * i), id);
+    const __m256 t = _mm256_round_ps(s, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    const __m256 away =
+        _mm256_cmp_ps(_mm256_and_ps(_mm256_sub_ps(s, t), abs_mask), half, _CMP_GE_OQ);
+    const __m256 step = _mm256_and_ps(away, _mm256_or_ps(_mm256_and_ps(s, sign_mask), one));
+    q[i] = _mm256_cvttps_epi32(_mm256_add_ps(t, step));
+  }
+  // The packs work within 128-bit lanes: bytes come out as q0-q3's low halves, then their high
+  // halves, four at a time; one dword permute puts them in order.
+  const __m256i w01 = _mm256_packs_epi32(q[0], q[1]), w23 = _mm256_packs_epi32(q[2], q[3]);
+  const __m256i bytes = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(w01, w23),
+                                                    _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(qs), bytes);
+  const __m256i sum = _mm256_add_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3]));
+  __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+  s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4e));
+  s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xb1));
+  return _mm_cvtsi128_si32(s4);
+}
+
+// quantize_activations' rule (amax / 127, roundf) with one scale per kGroup elements, 8 floats at
+// a time, plus each 32-block's sum: the scalar loop called libm's roundf per element, 9 % of a
+// Q4_0 decode on Zen 3.
+template <int kGroup>
+LOWSPEC_AVX2 void quantize_groups(const float* x, int64_t n, int8_t* qs, float* scales,
+                                  int32_t* sums) {
+  for (int64_t g = 0; g < n / kGroup; ++g) {
+    const float d = abs_max(x + g * kGroup, kGroup) / 127.0f;
+    scales[g] = d;
+    const __m256 id = _mm256_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
+    for (int64_t b = g * kGroup / kQuantBlock; b < (g + 1) * kGroup / kQuantBlock; ++b) {
+      sums[b] = round_block(x + b * kQuantBlock, id, qs + b * kQuantBlock);
+    }
+  }
+}
+
 }  // namespace
 
 const int16_t* activation_sums_of_16(const QuantMatmulProblem& p) {
@@ -470,49 +544,14 @@ const int16_t* activation_sums_of_16(const QuantMatmulProblem& p) {
   return sums.data();
 }
 
-// quantize_activations' rule (amax / 127, roundf) 8 floats at a time, plus each block's sum:
-// the scalar loop called libm's roundf per element, 9 % of a Q4_0 decode on Zen 3. roundf rounds
-// halves away from zero: truncate, then step by the sign where the rest is >= 0.5.
-LOWSPEC_AVX2 void quantize_activations_avx2(const float* x, int64_t n, int8_t* qs, float* scales,
-                                            int32_t* sums) {
-  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-  const __m256 sign_mask = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MIN));
-  const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
-  for (int64_t b = 0; b < n / kQuantBlock; ++b) {
-    __m256 v[4];
-    __m256 amax = _mm256_setzero_ps();
-    for (int i = 0; i < 4; ++i) {
-      v[i] = _mm256_loadu_ps(x + b * kQuantBlock + 8 * i);
-      amax = _mm256_max_ps(amax, _mm256_and_ps(v[i], abs_mask));
-    }
-    __m128 m = _mm_max_ps(_mm256_castps256_ps128(amax), _mm256_extractf128_ps(amax, 1));
-    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-    m = _mm_max_ss(m, _mm_movehdup_ps(m));
-    const float d = _mm_cvtss_f32(m) / 127.0f;
-    const __m256 id = _mm256_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
-    __m256i q[4];
-    for (int i = 0; i < 4; ++i) {
-      const __m256 s = _mm256_mul_ps(v[i], id);
-      const __m256 t = _mm256_round_ps(s, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-      const __m256 away =
-          _mm256_cmp_ps(_mm256_and_ps(_mm256_sub_ps(s, t), abs_mask), half, _CMP_GE_OQ);
-      const __m256 step = _mm256_and_ps(away, _mm256_or_ps(_mm256_and_ps(s, sign_mask), one));
-      q[i] = _mm256_cvttps_epi32(_mm256_add_ps(t, step));
-    }
-    // The packs work within 128-bit lanes: bytes come out as q0-q3's low halves, then their high
-    // halves, four at a time; one dword permute puts them in order.
-    const __m256i w01 = _mm256_packs_epi32(q[0], q[1]), w23 = _mm256_packs_epi32(q[2], q[3]);
-    const __m256i bytes = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(w01, w23),
-                                                      _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(qs + b * kQuantBlock), bytes);
-    scales[b] = d;
-    const __m256i sum =
-        _mm256_add_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3]));
-    __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
-    s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4e));
-    s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xb1));
-    sums[b] = _mm_cvtsi128_si32(s4);
-  }
+void quantize_activations_avx2(const float* x, int64_t n, int8_t* qs, float* scales,
+                               int32_t* sums) {
+  quantize_groups<kQuantBlock>(x, n, qs, scales, sums);
+}
+
+void quantize_activations_256_avx2(const float* x, int64_t n, int8_t* qs, float* scales,
+                                   int32_t* sums) {
+  quantize_groups<kSuperBlock>(x, n, qs, scales, sums);
 }
 
 void matmul_quant_columns_avx2(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {

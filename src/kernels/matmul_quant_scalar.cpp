@@ -1,6 +1,8 @@
 // Portable body for block-quantized weights against quantized activations: each weight block
 // (Q8_0/Q4_0) or group (k-quants) is unpacked once and dotted with every input row. The SIMD
 // bodies are checked against it.
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 
 #include "kernels/matmul_dispatch.h"
@@ -40,10 +42,11 @@ void quant_columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
 }
 
 // k-quants through decode_group: group g adds xd * (scale * (u . x) - offset * sum(x)) with
-// exact integer sums; a Q6_K group (16) is half an activation block (32), the others one block.
+// exact integer sums; a group (16 for Q6_K, else 32) lies within one activation scale's span (32
+// or 256 elements).
 void k_quant_columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
   const int G = group_size(p.w_dtype);
-  const int64_t groups = p.K / G, act_blocks = p.K / kQuantBlock;
+  const int64_t groups = p.K / G, act_groups = p.K / p.x_group;
   const int64_t row_bytes = p.K / kSuperBlock * dtype_info(p.w_dtype).block_bytes;
   const uint8_t* w = static_cast<const uint8_t*>(p.w);
   constexpr int kMaxRows = 16;
@@ -64,7 +67,7 @@ void k_quant_columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
             dot += u[j] * x[j];
             sum += x[j];
           }
-          acc[r] += p.xd[(m0 + r) * act_blocks + k0 / kQuantBlock] *
+          acc[r] += p.xd[(m0 + r) * act_groups + k0 / p.x_group] *
                     (scale * static_cast<float>(dot) - offset * static_cast<float>(sum));
         }
       }
@@ -80,6 +83,26 @@ void k_quant_columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
 void quantize_activations_scalar(const float* x, int64_t n, int8_t* qs, float* scales,
                                  int32_t* sums) {
   quantize_activations(x, n, qs, scales);
+  for (int64_t b = 0; b < n / kQuantBlock; ++b) {
+    int32_t sum = 0;
+    for (int j = 0; j < kQuantBlock; ++j) sum += qs[b * kQuantBlock + j];
+    sums[b] = sum;
+  }
+}
+
+void quantize_activations_256_scalar(const float* x, int64_t n, int8_t* qs, float* scales,
+                                     int32_t* sums) {
+  for (int64_t g = 0; g < n / kSuperBlock; ++g) {
+    const float* xg = x + g * kSuperBlock;
+    float amax = 0.0f;
+    for (int j = 0; j < kSuperBlock; ++j) amax = std::max(amax, std::fabs(xg[j]));
+    const float d = amax / 127.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    scales[g] = d;
+    for (int j = 0; j < kSuperBlock; ++j) {
+      qs[g * kSuperBlock + j] = static_cast<int8_t>(std::roundf(xg[j] * id));
+    }
+  }
   for (int64_t b = 0; b < n / kQuantBlock; ++b) {
     int32_t sum = 0;
     for (int j = 0; j < kQuantBlock; ++j) sum += qs[b * kQuantBlock + j];

@@ -172,43 +172,52 @@ TEST(QuantMatmulReference, StaysWithinActivationRoundingOfFloatMath) {
 }
 
 #if defined(__x86_64__)  // the AVX2 and AVX-512 twins exist only in x86 builds
-// The SIMD activation quantizer gives the scalar rule's bytes, scales and sums exactly, halves
-// (x * 127 / amax landing on k + 0.5) included: they round away from zero as roundf does.
+// The SIMD activation quantizers give the scalar rule's bytes, scales and sums exactly, per 32 and
+// per super-block, halves (x * 127 / amax landing on k + 0.5) included: they round away from zero
+// as roundf does.
 TEST(QuantMatmul, SimdActivationQuantizationEqualsScalar) {
   using Fn = void (*)(const float*, int64_t, int8_t*, float*, int32_t*);
-  std::vector<std::pair<const char*, Fn>> paths;
-  if (matmul_isa_supported(MatmulIsa::Avx2)) paths.emplace_back("avx2", quantize_activations_avx2);
+  struct Path {
+    const char* name;
+    Fn simd, scalar;
+    int64_t group;
+  };
+  std::vector<Path> paths;
+  if (matmul_isa_supported(MatmulIsa::Avx2)) {
+    paths.push_back({"avx2", quantize_activations_avx2, quantize_activations_scalar, 32});
+    paths.push_back(
+        {"avx2 per 256", quantize_activations_256_avx2, quantize_activations_256_scalar, 256});
+  }
   if (cpu_features().avx512vnni && matmul_isa_supported(MatmulIsa::Avx512)) {
-    paths.emplace_back("avx512", quantize_activations_avx512);
+    paths.push_back({"avx512", quantize_activations_avx512, quantize_activations_scalar, 32});
   }
   if (paths.empty()) GTEST_SKIP() << "no AVX2 on this CPU";
   std::mt19937 rng(11);
-  const int64_t n = 32 * 37;
+  const int64_t n = 256 * 5;
   std::vector<float> x = random_floats(static_cast<size_t>(n), rng);
   for (int64_t b = 0; b < n / 32; b += 3) {  // every third block: amax 127, exact halves
     x[b * 32] = 127.0f;
     for (int j = 1; j < 32; j += 2) x[b * 32 + j] = (j % 4 == 1 ? 1.0f : -1.0f) * (j / 2 + 0.5f);
   }
   x[5 * 32 + 3] = 0.0f;
-  std::fill(x.begin() + 7 * 32, x.begin() + 8 * 32, 0.0f);  // an all-zero block
-  std::vector<int8_t> q_scalar(n);
-  std::vector<float> d_scalar(n / 32);
-  std::vector<int32_t> s_scalar(n / 32);
-  quantize_activations_scalar(x.data(), n, q_scalar.data(), d_scalar.data(), s_scalar.data());
-  for (const auto& [name, quantize] : paths) {
-    std::vector<int8_t> q_simd(n);
-    std::vector<float> d_simd(n / 32);
-    std::vector<int32_t> s_simd(n / 32);
-    quantize(x.data(), n, q_simd.data(), d_simd.data(), s_simd.data());
-    EXPECT_EQ(q_simd, q_scalar) << name;
-    EXPECT_EQ(d_simd, d_scalar) << name;
-    EXPECT_EQ(s_simd, s_scalar) << name;
+  std::fill(x.begin() + 7 * 32, x.begin() + 8 * 32, 0.0f);    // an all-zero block
+  std::fill(x.begin() + 2 * 256, x.begin() + 3 * 256, 0.0f);  // an all-zero super-block
+  for (const Path& path : paths) {
+    std::vector<int8_t> q_scalar(n), q_simd(n);
+    std::vector<float> d_scalar(n / path.group), d_simd(n / path.group);
+    std::vector<int32_t> s_scalar(n / 32), s_simd(n / 32);
+    path.scalar(x.data(), n, q_scalar.data(), d_scalar.data(), s_scalar.data());
+    path.simd(x.data(), n, q_simd.data(), d_simd.data(), s_simd.data());
+    EXPECT_EQ(q_simd, q_scalar) << path.name;
+    EXPECT_EQ(d_simd, d_scalar) << path.name;
+    EXPECT_EQ(s_simd, s_scalar) << path.name;
+    EXPECT_EQ(d_scalar[0], 1.0f) << path.name;  // amax 127 in the first block
+    EXPECT_EQ(q_scalar[1], 1) << path.name;     // 0.5 -> 1
+    EXPECT_EQ(q_scalar[3], -2) << path.name;    // -1.5 -> -2
+    int32_t sum = 0;
+    for (int j = 0; j < 32; ++j) sum += q_scalar[32 + j];
+    EXPECT_EQ(s_scalar[1], sum) << path.name;
   }
-  EXPECT_EQ(q_scalar[1], 1);   // 0.5 -> 1
-  EXPECT_EQ(q_scalar[3], -2);  // -1.5 -> -2
-  int32_t sum = 0;
-  for (int j = 0; j < 32; ++j) sum += q_scalar[32 + j];
-  EXPECT_EQ(s_scalar[1], sum);
 }
 #endif
 

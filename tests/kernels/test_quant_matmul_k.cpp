@@ -73,15 +73,27 @@ struct Weights {
   std::vector<float> values;  // dequantized [N, K]
 };
 
-// The activations as matmul() sees them: int8 per 32 times the block's float scale.
-std::vector<float> rounded_activations(const std::vector<float>& x, int64_t M, int64_t K) {
-  std::vector<int8_t> q(K);
-  std::vector<float> scales(K / 32), out(x.size());
-  for (int64_t m = 0; m < M; ++m) {
-    quantize_activations(&x[m * K], K, q.data(), scales.data());
-    for (int64_t k = 0; k < K; ++k) out[m * K + k] = q[k] * scales[k / 32];
+// The activations as matmul() sees them: int8 times a float scale per group of 32 (Q8_0's rule,
+// quantize_activations()) or of 256 (the same rule over a super-block).
+std::vector<float> rounded_activations(const std::vector<float>& x, int64_t M, int64_t K,
+                                       int64_t group = 32) {
+  std::vector<float> out(x.size());
+  for (int64_t g = 0; g < M * K / group; ++g) {
+    const float* xg = &x[g * group];
+    float amax = 0.0f;
+    for (int64_t j = 0; j < group; ++j) amax = std::max(amax, std::fabs(xg[j]));
+    const float d = amax / 127.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
+    for (int64_t j = 0; j < group; ++j) out[g * group + j] = std::roundf(xg[j] * id) * d;
   }
   return out;
+}
+
+// Sum of |x w| over row m of x and column n of y: the scale a float sum's rounding error goes by.
+double magnitude(const std::vector<float>& xr, const Weights& w, const std::vector<float>& bias,
+                 int64_t K, int64_t N, int64_t i) {
+  double sum = std::fabs(bias[i % N]);
+  for (int64_t k = 0; k < K; ++k) sum += std::fabs(xr[i / N * K + k] * w.values[i % N * K + k]);
+  return sum;
 }
 
 TEST(KQuantMatmul, EqualsFloatMathOnDequantizedOperands) {
@@ -107,26 +119,28 @@ TEST(KQuantMatmul, EqualsFloatMathOnDequantizedOperands) {
           matmul_with_isa(MatmulIsa::Scalar, x.data(), M, K, w.view, bias.data(), got.data(), pool);
           matmul_reference(x.data(), M, K, w.view, bias.data(), twin.data());
           for (int64_t i = 0; i < M * N; ++i) {
-            double magnitude = std::fabs(bias[i % N]);
-            for (int64_t k = 0; k < K; ++k) {
-              magnitude += std::fabs(xr[i / N * K + k] * w.values[i % N * K + k]);
-            }
-            ASSERT_NEAR(got[i], want[i], 1e-5 * magnitude)
+            const double size = magnitude(xr, w, bias, K, N, i);
+            ASSERT_NEAR(got[i], want[i], 1e-5 * size)
                 << dtype_name(t) << " M=" << M << " K=" << K << " N=" << N << " at " << i;
-            ASSERT_NEAR(twin[i], want[i], 1e-6 * magnitude) << dtype_name(t) << " at " << i;
+            ASSERT_NEAR(twin[i], want[i], 1e-6 * size) << dtype_name(t) << " at " << i;
           }
-          // Every ISA entry takes k-quants and agrees with the scalar body up to float
-          // summation order (decode M <= 4, row tiles beyond).
+          // Every ISA entry takes k-quants and agrees with the scalar body on the activations
+          // quantized as that ISA takes them (per 32, or per super-block where
+          // matmul_uses_super_block_activations says so), up to float summation order (decode
+          // M <= 4, row tiles beyond); that twin is float math on those activations.
           for (MatmulIsa isa : {MatmulIsa::Avx2, MatmulIsa::Avx512, MatmulIsa::Neon}) {
             if (!matmul_isa_supported(isa)) continue;
-            std::vector<float> fast(M * N, NAN);
+            const int64_t group = matmul_uses_super_block_activations(isa, t, M) ? 256 : 32;
+            const std::vector<float> xg = rounded_activations(x, M, K, group);
+            std::vector<float> fast(M * N, NAN), scalar(M * N, NAN), exact(M * N);
             matmul_with_isa(isa, x.data(), M, K, w.view, bias.data(), fast.data(), pool);
+            matmul_scalar_twin(isa, x.data(), M, K, w.view, bias.data(), scalar.data(), pool);
+            matmul_reference(xg.data(), M, K, dense, bias.data(), exact.data());
             for (int64_t i = 0; i < M * N; ++i) {
-              double magnitude = std::fabs(bias[i % N]);
-              for (int64_t k = 0; k < K; ++k) {
-                magnitude += std::fabs(xr[i / N * K + k] * w.values[i % N * K + k]);
-              }
-              ASSERT_NEAR(fast[i], got[i], 1e-5 * magnitude)
+              const double size = magnitude(xg, w, bias, K, N, i);
+              ASSERT_NEAR(scalar[i], exact[i], 1e-5 * size)
+                  << matmul_isa_name(isa) << " " << dtype_name(t) << " M=" << M << " at " << i;
+              ASSERT_NEAR(fast[i], scalar[i], 1e-5 * size)
                   << matmul_isa_name(isa) << " " << dtype_name(t) << " M=" << M << " at " << i;
             }
           }
@@ -134,6 +148,21 @@ TEST(KQuantMatmul, EqualsFloatMathOnDequantizedOperands) {
       }
     }
   }
+}
+
+// The AVX2 Q4_K / Q5_K decode takes the input per super-block; the rest per 32 block (the
+// predicate decides what the twin test above holds each path to).
+TEST(KQuantMatmul, SuperBlockActivationsWhereTheAvx2DecodeTakesThem) {
+  for (DType t : kKQuants) {
+    for (int64_t M : {1, 4, 5}) {
+      const bool avx2_decode = t != DType::Q6_K && M <= 4;
+      EXPECT_EQ(matmul_uses_super_block_activations(MatmulIsa::Avx2, t, M), avx2_decode);
+      EXPECT_FALSE(matmul_uses_super_block_activations(MatmulIsa::Scalar, t, M));
+      EXPECT_FALSE(matmul_uses_super_block_activations(MatmulIsa::Neon, t, M));
+    }
+  }
+  EXPECT_FALSE(matmul_uses_super_block_activations(MatmulIsa::Avx2, DType::Q8_0, 1));
+  EXPECT_FALSE(matmul_uses_super_block_activations(MatmulIsa::Avx2, DType::Q4_0, 1));
 }
 
 // Q6_K at the extremes, where int16 pair sums would saturate if a body added more steps than they
