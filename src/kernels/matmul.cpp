@@ -201,7 +201,7 @@ bool matmul_uses_super_block_activations(MatmulIsa isa, DType w_dtype, int64_t M
   // AVX-512 without VNNI runs the AVX2 bodies.
   const bool avx2_body =
       isa == MatmulIsa::Avx2 || (isa == MatmulIsa::Avx512 && !cpu_features().avx512vnni);
-  return avx2_body && (w_dtype == DType::Q4_K || w_dtype == DType::Q5_K) && M <= kDecodeRowsMax;
+  return avx2_body && dtype_block_elems(w_dtype) == kSuperBlock && M <= kDecodeRowsMax;
 }
 
 bool matmul_supports_dtype(DType dtype) {

@@ -3,11 +3,13 @@
 // activations take the weights' signs (|w| <= 128, |x| <= 127: a pair sums to at most 32512, no
 // saturation); madd with ones widens to int32. Decode (M <= 4) reads each weight row as one
 // stream: Q8_0 8 blocks per step (decode_q8_0), Q4_0 two blocks per ymm as unsigned nibbles
-// (decode_q4_0). Prefill (M > 4) of Q8_0, Q4_0, Q4_K and Q5_K goes through the packed panels of
+// (decode_q4_0). Prefill (M > 4) of every format goes through the packed panels of
 // matmul_quant_panel_avx2.cpp.
-// The k-quants enter as decode_group's unsigned bytes u (at most 63: no saturation either), one
-// weight row at a time for up to 4 input rows, the offset times the activations' sums subtracted
-// per super-block.
+// The k-quants' decode takes activations with one scale per super-block (x_group 256) and their
+// weights as decode_group's unsigned bytes u (at most 63: no saturation either), one weight row
+// at a time for up to 4 input rows: madd weights each run by its sub-block scales, so a whole
+// super-block adds up in int32 before one conversion, and its offset times the activations' sums
+// is one madd more.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -37,11 +39,11 @@ LOWSPEC_AVX2 inline float horizontal_sum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-// A super-block's eight run dots (8 int32 lanes each) folded into one vector of their sums in
-// run order, so that one conversion and one FMA with the runs' scales take the whole super-block
-// (a permute, conversion and FMA per run: Q4_K 1.11-1.32x slower for M = 1-4 on Zen 3, Q6_K the
-// same). add(run, dot) takes runs 0-7 in order: pairs of runs hadd together, pairs of pairs again
-// into quads [runs 4q..4q+3 lanes 0-3 | lanes 4-7], and the quads' 128-bit halves add up.
+// Eight block dots (8 int32 lanes each) folded into one vector of their sums in order, so that
+// one conversion and one FMA with the blocks' scales take all eight (a permute, conversion and FMA
+// per block was 1.11-1.32x slower for the k-quants' runs on Zen 3, when they had a scale each).
+// add(run, dot) takes dots 0-7 in order: pairs hadd together, pairs of pairs again into quads
+// [dots 4q..4q+3 lanes 0-3 | lanes 4-7], and the quads' 128-bit halves add up.
 class RunFold {
  public:
   LOWSPEC_AVX2_INLINE void add(int run, __m256i dot) {
@@ -282,14 +284,6 @@ LOWSPEC_AVX2_INLINE inline __m256i run_dot(__m256i u, const int8_t* x, __m256i m
   return _mm256_madd_epi16(_mm256_maddubs_epi16(u, xv), mult);
 }
 
-LOWSPEC_AVX2_INLINE inline void store_row_sums(const QuantMatmulProblem& p, int64_t m0, int64_t n,
-                                               int rows, const __m256 (*acc)[2]) {
-  for (int r = 0; r < rows; ++r) {
-    p.y[(m0 + r) * p.N + n] =
-        horizontal_sum(_mm256_add_ps(acc[r][0], acc[r][1])) + (p.bias ? p.bias[n] : 0.0f);
-  }
-}
-
 // Q4_K / Q5_K, y[m0..m0+R) at column n, against activations with one scale per super-block
 // (x_group 256). Group j of a super-block is run j: value = d sc_j u - dmin m_j, so the super-block
 // adds d dx (sum_j sc_j (u . x)_j) - dmin dx (sum_j m_j xsum_j), both sums exact in int32: madd
@@ -297,7 +291,8 @@ LOWSPEC_AVX2_INLINE inline void store_row_sums(const QuantMatmulProblem& p, int6
 // the mins' sum is one madd of the eight m_j with the runs' sums. Chunk c of qs (32 bytes) holds
 // runs 2c (low nibbles) and 2c + 1 (high); Q5_K's bit 4 of run j is bit j of qh.
 template <bool kFive, int R>
-LOWSPEC_AVX2 void q4_5_k_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n) {
+LOWSPEC_AVX2 void q4_5_k_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n,
+                              const int16_t* sum32) {
   using Block = std::conditional_t<kFive, BlockQ5_K, BlockQ4_K>;
   const int64_t supers = p.K / kSuperBlock, blocks = p.K / kQuantBlock;
   const Block* w = static_cast<const Block*>(p.w) + n * supers;
@@ -322,10 +317,8 @@ LOWSPEC_AVX2 void q4_5_k_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n
     __m256i dots[R];
     for (int r = 0; r < R; ++r) {
       dots[r] = _mm256_setzero_si256();
-      const __m256i s = _mm256_loadu_si256(
-          reinterpret_cast<const __m256i*>(p.xsum + (m0 + r) * blocks + sb * kRuns));
       const __m128i s16 =
-          _mm_packs_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(sum32 + (m0 + r) * blocks + sb * kRuns));
       const float dx = p.xd[(m0 + r) * supers + sb];
       mins[r] =
           _mm_fmadd_ps(_mm_cvtepi32_ps(_mm_madd_epi16(mn, s16)), _mm_set1_ps(dmin * dx), mins[r]);
@@ -363,15 +356,15 @@ LOWSPEC_AVX2 void q4_5_k_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n
   }
 }
 
-// Q6_K, y[m0..m0+R) at column n. Run k (32 elements) spans sub-blocks 2k and 2k + 1, so madd
-// weights its low 128-bit half (elements 0-15) by sc_2k and its high half by sc_2k+1 (|pair| <=
-// 2 * 63 * 127, times |sc| <= 128, fits int32): the run adds d dx_k (sc-weighted u . x) and the
-// super-block subtracts 32 d dx_k (sc_2k s_2k + sc_2k+1 s_2k+1), s the activations' sums per 16
-// (sum16).
+// Q6_K, y[m0..m0+R) at column n, against activations with one scale per super-block (x_group
+// 256). Run k (32 elements) spans sub-blocks 2k and 2k + 1, so madd weights its low 128-bit half
+// (elements 0-15) by sc_2k and its high half by sc_2k+1; value = d sc (u - 32), so the super-block
+// adds d dx (sum_k (sc-weighted u . x)_k - 32 sum_j sc_j s_j), s the activations' sums per 16
+// (sum16), all in int32 (at most 256 * 63 * 127 * 128 < 2^31 in total) before one conversion.
 template <int R>
 LOWSPEC_AVX2 void q6_k_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n,
                             const int16_t* sum16) {
-  const int64_t supers = p.K / kSuperBlock, blocks = p.K / kQuantBlock;
+  const int64_t supers = p.K / kSuperBlock;
   const BlockQ6_K* w = static_cast<const BlockQ6_K*>(p.w) + n * supers;
   // Run k % 4 of a half: int16 scale 2k' in every pair of the low half, 2k' + 1 in the high half.
   const __m256i pick[4] = {
@@ -383,24 +376,20 @@ LOWSPEC_AVX2 void q6_k_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n,
                        11, 10, 11, 10, 11, 10, 11, 10, 11),
       _mm256_setr_epi8(12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 14, 15, 14,
                        15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15)};
-  __m256 acc[R][2];
-  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
-  __m256 scale[R];  // d dx_k per input row
+  __m256 acc[R];
+  for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps();
   for (int64_t sb = 0; sb < supers; ++sb) {
     const BlockQ6_K& b = w[sb];
     if (m0 == 0) prefetch_ahead(&b, sizeof(BlockQ6_K));  // the first pass over the row streams it
     const __m256i sc16 =
         _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales)));
-    const __m256 d = _mm256_set1_ps(_cvtsh_ss(b.d));
+    __m256i dots[R];  // starts at -32 sum_j sc_j s_j
     for (int r = 0; r < R; ++r) {
-      const int64_t a = (m0 + r) * blocks + sb * kRuns;
-      const __m256 d_dx = _mm256_mul_ps(d, _mm256_loadu_ps(p.xd + a));
-      scale[r] = d_dx;
-      const __m256i s = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sum16 + 2 * a));
-      const __m256 offset = _mm256_cvtepi32_ps(_mm256_madd_epi16(sc16, s));
-      acc[r][1] = _mm256_fnmadd_ps(_mm256_mul_ps(offset, _mm256_set1_ps(32.0f)), d_dx, acc[r][1]);
+      const __m256i s = _mm256_loadu_si256(
+          reinterpret_cast<const __m256i*>(sum16 + (m0 + r) * p.K / 16 + sb * (kSuperBlock / 16)));
+      dots[r] = _mm256_sub_epi32(_mm256_setzero_si256(),
+                                 _mm256_slli_epi32(_mm256_madd_epi16(sc16, s), 5));
     }
-    RunFold fold[R];
     for (int half = 0; half < 2; ++half) {
       // Both 128-bit lanes hold this half's 8 scales, for pick.
       const __m256i sc_half = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(
@@ -412,48 +401,65 @@ LOWSPEC_AVX2 void q6_k_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n,
         const __m256i mult = _mm256_shuffle_epi8(sc_half, pick[k]);
         for (int r = 0; r < R; ++r) {
           const int8_t* x = p.xq + (m0 + r) * p.K + sb * kSuperBlock + 32 * run;
-          fold[r].add(run, run_dot(u[k], x, mult));
+          dots[r] = _mm256_add_epi32(dots[r], run_dot(u[k], x, mult));
         }
       }
     }
-    for (int r = 0; r < R; ++r) acc[r][0] = _mm256_fmadd_ps(fold[r].sums(), scale[r], acc[r][0]);
+    const float d = _cvtsh_ss(b.d);
+    for (int r = 0; r < R; ++r) {
+      const float dx = p.xd[(m0 + r) * supers + sb];
+      acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots[r]), _mm256_set1_ps(d * dx), acc[r]);
+    }
   }
-  store_row_sums(p, m0, n, R, acc);
+  for (int r = 0; r < R; ++r) {
+    p.y[(m0 + r) * p.N + n] = horizontal_sum(acc[r]) + (p.bias ? p.bias[n] : 0.0f);
+  }
+}
+
+// p.xsum narrowed to int16 (|sum| <= 32 * 127), in a per-thread buffer valid until its next call.
+const int16_t* activation_sums_of_32(const QuantMatmulProblem& p) {
+  thread_local AlignedBuffer<int16_t> sums;
+  const int64_t count = p.M * p.K / kQuantBlock;
+  sums.resize(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) sums[i] = static_cast<int16_t>(p.xsum[i]);
+  return sums.data();
 }
 
 // A k-quant weight row at a time (one stream), up to 4 input rows per pass over it.
 template <int R>
 LOWSPEC_AVX2 void k_quant_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n,
-                               const int16_t* sum16) {
+                               const int16_t* sums) {
   switch (p.w_dtype) {
     case DType::Q4_K:
-      return q4_5_k_tile<false, R>(p, m0, n);
+      return q4_5_k_tile<false, R>(p, m0, n, sums);
     case DType::Q5_K:
-      return q4_5_k_tile<true, R>(p, m0, n);
+      return q4_5_k_tile<true, R>(p, m0, n, sums);
     default:
-      return q6_k_tile<R>(p, m0, n, sum16);
+      return q6_k_tile<R>(p, m0, n, sums);
   }
 }
 
 LOWSPEC_AVX2 void k_quant_columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
-  if (p.w_dtype != DType::Q6_K && p.x_group != kSuperBlock) {
-    throw InternalError("matmul: the AVX2 Q4_K / Q5_K decode takes activations per super-block");
+  if (p.x_group != kSuperBlock) {
+    throw InternalError("matmul: the AVX2 k-quant decode takes activations per super-block");
   }
-  const int16_t* sum16 = p.w_dtype == DType::Q6_K ? activation_sums_of_16(p) : nullptr;
+  // The activations' sums per sub-block, narrowed to int16 for madd.
+  const int16_t* sums =
+      p.w_dtype == DType::Q6_K ? activation_sums_of_16(p) : activation_sums_of_32(p);
   for (int64_t n = n0; n < n1; ++n) {
     for (int64_t m = 0; m < p.M; m += kTileRows) {
       switch (std::min<int64_t>(kTileRows, p.M - m)) {
         case 1:
-          k_quant_tile<1>(p, m, n, sum16);
+          k_quant_tile<1>(p, m, n, sums);
           break;
         case 2:
-          k_quant_tile<2>(p, m, n, sum16);
+          k_quant_tile<2>(p, m, n, sums);
           break;
         case 3:
-          k_quant_tile<3>(p, m, n, sum16);
+          k_quant_tile<3>(p, m, n, sums);
           break;
         default:
-          k_quant_tile<kTileRows>(p, m, n, sum16);
+          k_quant_tile<kTileRows>(p, m, n, sums);
       }
     }
   }

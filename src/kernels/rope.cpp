@@ -6,7 +6,8 @@ namespace lowspec {
 
 void rope_inv_freq(float theta, int64_t rotary_dims, float* inv_freq) {
   for (int64_t i = 0; i < rotary_dims / 2; ++i)
-    inv_freq[i] = 1.0f / std::pow(theta, static_cast<float>(2 * i) / static_cast<float>(rotary_dims));
+    inv_freq[i] =
+        1.0f / std::pow(theta, static_cast<float>(2 * i) / static_cast<float>(rotary_dims));
 }
 
 void rope_angles(float position, const float* inv_freq, int64_t half, float* cos, float* sin) {

@@ -12,8 +12,9 @@ using namespace lowspec;
 
 namespace {
 
-std::vector<double> reference(const std::vector<float>& q, const std::vector<float>& k, const std::vector<float>& v,
-                              int64_t n, const std::vector<uint8_t>& mask, int64_t hd, double scale) {
+std::vector<double> reference(const std::vector<float>& q, const std::vector<float>& k,
+                              const std::vector<float>& v, int64_t n,
+                              const std::vector<uint8_t>& mask, int64_t hd, double scale) {
   std::vector<double> w(n, 0.0), out(hd, 0.0);
   double max = -INFINITY, sum = 0;
   for (int64_t s = 0; s < n; ++s) {
@@ -47,16 +48,19 @@ TEST(Attention, BlockedKernelMatchesThePlainFormula) {
       for (int64_t s = 0; s < n; ++s) store_key(keys.data(), s, k.data() + s * hd, hd);
       std::vector<float> scores((n + kKeyBlock - 1) / kKeyBlock * kKeyBlock), out(hd);
       const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-      attend_head(q.data(), keys.data(), v.data(), n, mask.data(), hd, scale, scores.data(), out.data());
+      attend_head(q.data(), keys.data(), v.data(), n, mask.data(), hd, scale, scores.data(),
+                  out.data());
       auto want = reference(q, k, v, n, mask, hd, scale);
-      for (int64_t i = 0; i < hd; ++i) ASSERT_NEAR(out[i], want[i], 1e-5 * (1 + std::fabs(want[i]))) << hd << " " << n;
+      for (int64_t i = 0; i < hd; ++i)
+        ASSERT_NEAR(out[i], want[i], 1e-5 * (1 + std::fabs(want[i]))) << hd << " " << n;
     }
   }
 }
 
 TEST(Attention, AQueryThatSeesNoSlotGetsZeros) {
   const int64_t hd = 8, n = 3;
-  std::vector<float> q(hd, 1.0f), keys(key_cache_floats(n, hd), 1.0f), v(n * hd, 2.0f), scores(kKeyBlock), out(hd, 7.0f);
+  std::vector<float> q(hd, 1.0f), keys(key_cache_floats(n, hd), 1.0f), v(n * hd, 2.0f),
+      scores(kKeyBlock), out(hd, 7.0f);
   const std::vector<uint8_t> mask(n, 0);
   attend_head(q.data(), keys.data(), v.data(), n, mask.data(), hd, 1.0f, scores.data(), out.data());
   for (float x : out) EXPECT_EQ(x, 0.0f);

@@ -150,12 +150,12 @@ TEST(KQuantMatmul, EqualsFloatMathOnDequantizedOperands) {
   }
 }
 
-// The AVX2 Q4_K / Q5_K decode takes the input per super-block; the rest per 32 block (the
+// The AVX2 k-quant decode takes the input per super-block; the rest per 32 block (the
 // predicate decides what the twin test above holds each path to).
 TEST(KQuantMatmul, SuperBlockActivationsWhereTheAvx2DecodeTakesThem) {
   for (DType t : kKQuants) {
     for (int64_t M : {1, 4, 5}) {
-      const bool avx2_decode = t != DType::Q6_K && M <= 4;
+      const bool avx2_decode = M <= 4;
       EXPECT_EQ(matmul_uses_super_block_activations(MatmulIsa::Avx2, t, M), avx2_decode);
       EXPECT_FALSE(matmul_uses_super_block_activations(MatmulIsa::Scalar, t, M));
       EXPECT_FALSE(matmul_uses_super_block_activations(MatmulIsa::Neon, t, M));

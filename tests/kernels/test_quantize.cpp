@@ -34,7 +34,7 @@ TEST(Quantize, Q8_0HandComputedBlock) {
   quantize_row_q8_0(x.data(), &block, 32);
   EXPECT_EQ(block.d, f32_to_f16(16.0f / 127.0f));
   EXPECT_EQ(block.qs[0], -127);
-  EXPECT_EQ(block.qs[15], -8);   // -7.9375
+  EXPECT_EQ(block.qs[15], -8);  // -7.9375
   EXPECT_EQ(block.qs[16], 0);
   EXPECT_EQ(block.qs[18], 16);   // 15.875
   EXPECT_EQ(block.qs[31], 119);  // 119.0625
