@@ -201,7 +201,8 @@ bool matmul_uses_super_block_activations(MatmulIsa isa, DType w_dtype, int64_t M
   // AVX-512 without VNNI runs the AVX2 bodies.
   const bool avx2_body =
       isa == MatmulIsa::Avx2 || (isa == MatmulIsa::Avx512 && !cpu_features().avx512vnni);
-  return avx2_body && dtype_block_elems(w_dtype) == kSuperBlock && M <= kDecodeRowsMax;
+  return (avx2_body || isa == MatmulIsa::Neon) && dtype_block_elems(w_dtype) == kSuperBlock &&
+         M <= kDecodeRowsMax;
 }
 
 bool matmul_supports_dtype(DType dtype) {

@@ -235,12 +235,14 @@ constexpr int kRuns = kSuperBlock / kQuantBlock;  // 32-element runs (activation
 
 // A k-quant super-block unpacked: value = d * sc[i / 16] * w[i] - offset[i / 32], w the 256
 // weights as signed bytes (decode_group's u, minus 32 for Q6_K), 16 per register; the offsets
-// (Q4_K/Q5_K only) multiply each run's activation sum (xsum).
+// (Q4_K/Q5_K only, dmin * mins) multiply each run's activation sum (xsum).
 struct KSuperBlock {
   int8x16_t w[kSuperBlock / 16];
   int32_t sc[kSuperBlock / 16];
   float d;
   float offset[kRuns];
+  int32_t mins[kRuns];
+  float dmin;
 };
 
 // Q4_K / Q5_K: run j (one sub-block) is chunk j / 2 of qs (32 bytes), low nibbles for even j,
@@ -249,14 +251,16 @@ template <bool kFive>
 struct Q4_5K {
   using Block = std::conditional_t<kFive, BlockQ5_K, BlockQ4_K>;
   static constexpr bool kOffsets = true;
+  static constexpr bool kScalePerRun = true;  // sc[2j] == sc[2j + 1]
   static void unpack(const Block& b, KSuperBlock& s) {
     uint64_t sc8, mn8;
     k_scales_mins(b.scales, sc8, mn8);
     s.d = f16_scale(b.d);
-    const float dmin = f16_scale(b.dmin);
+    s.dmin = f16_scale(b.dmin);
     for (int j = 0; j < kRuns; ++j) {
       s.sc[2 * j] = s.sc[2 * j + 1] = static_cast<int32_t>((sc8 >> 8 * j) & 0xff);
-      s.offset[j] = dmin * static_cast<float>((mn8 >> 8 * j) & 0xff);
+      s.mins[j] = static_cast<int32_t>((mn8 >> 8 * j) & 0xff);
+      s.offset[j] = s.dmin * static_cast<float>(s.mins[j]);
     }
     const uint8x16_t low4 = vdupq_n_u8(0x0f), bit4 = vdupq_n_u8(0x10);
     for (int half = 0; half < 2; ++half) {  // elements 0-15 and 16-31 of each run
@@ -285,6 +289,7 @@ struct Q4_5K {
 struct Q6K {
   using Block = BlockQ6_K;
   static constexpr bool kOffsets = false;
+  static constexpr bool kScalePerRun = false;
   static void unpack(const BlockQ6_K& b, KSuperBlock& s) {
     for (int i = 0; i < kSuperBlock / 16; ++i) s.sc[i] = b.scales[i];
     s.d = f16_scale(b.d);
@@ -441,23 +446,75 @@ inline void k_column_rows(const QuantMatmulProblem& p, int64_t n, int64_t m0) {
   }
 }
 
+// The same against activations with one scale dx per super-block (decode, x_group 256): the
+// sub-blocks' dots weighted by their scales add up in int32 (at most 16 * 16 * 63 * 128 * 127 <
+// 2^31), as do the mins times the runs' sums, so a super-block takes one conversion and one FMA
+// per term: d dx (sum_i sc_i w_i . x_i) - dmin dx (sum_j mins_j xsum_j).
+template <class F, class Dot, int R>
+inline void k_column_rows_per_super_block(const QuantMatmulProblem& p, int64_t n, int64_t m0) {
+  const int64_t supers = p.K / kSuperBlock, blocks = p.K / kQuantBlock;
+  const typename F::Block* w = static_cast<const typename F::Block*>(p.w) + n * supers;
+  float32x4_t acc[R], correction[R];
+  for (int r = 0; r < R; ++r) acc[r] = correction[r] = vdupq_n_f32(0.0f);
+  KSuperBlock s;
+  for (int64_t sb = 0; sb < supers; ++sb) {
+    F::unpack(w[sb], s);
+    for (int r = 0; r < R; ++r) {
+      const int8_t* x = p.xq + (m0 + r) * p.K + sb * kSuperBlock;
+      const float dx = p.xd[(m0 + r) * supers + sb];
+      int32x4_t dot = vdupq_n_s32(0);
+      if constexpr (F::kScalePerRun) {
+        for (int k = 0; k < kRuns; ++k) {
+          const int32x4_t run =
+              Dot::dot(s.w[2 * k], s.w[2 * k + 1], vld1q_s8(x + 32 * k), vld1q_s8(x + 32 * k + 16));
+          dot = vmlaq_n_s32(dot, run, s.sc[2 * k]);
+        }
+      } else {
+        for (int i = 0; i < kSuperBlock / 16; ++i) {
+          dot = vmlaq_n_s32(dot, Dot::dot16(s.w[i], vld1q_s8(x + 16 * i)), s.sc[i]);
+        }
+      }
+      acc[r] = vmlaq_n_f32(acc[r], vcvtq_f32_s32(dot), s.d * dx);
+      if constexpr (F::kOffsets) {
+        const int32_t* xsum = p.xsum + (m0 + r) * blocks + sb * kRuns;
+        const int32x4_t mins = vmlaq_s32(vmulq_s32(vld1q_s32(s.mins), vld1q_s32(xsum)),
+                                         vld1q_s32(s.mins + 4), vld1q_s32(xsum + 4));
+        correction[r] = vmlaq_n_f32(correction[r], vcvtq_f32_s32(mins), s.dmin * dx);
+      }
+    }
+  }
+  const float bias = p.bias ? p.bias[n] : 0.0f;
+  for (int r = 0; r < R; ++r) {
+    p.y[(m0 + r) * p.N + n] = vaddvq_f32(acc[r]) - vaddvq_f32(correction[r]) + bias;
+  }
+}
+
+// Calls rows(std::integral_constant<int, R>{}, m0) over the input rows, kTileRows at a time.
+template <typename Rows>
+inline void for_row_tiles(int64_t M, Rows&& rows) {
+  int64_t m = 0;
+  for (; m + kTileRows <= M; m += kTileRows) rows(std::integral_constant<int, kTileRows>{}, m);
+  switch (M - m) {
+    case 3:
+      return rows(std::integral_constant<int, 3>{}, m);
+    case 2:
+      return rows(std::integral_constant<int, 2>{}, m);
+    case 1:
+      return rows(std::integral_constant<int, 1>{}, m);
+  }
+}
+
 template <class F, class Dot>
 inline void k_quant_columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
   if constexpr (std::is_same_v<Dot, SdotDot>)
     if (p.M > kTileRows) return sdot_panel_columns<KPanelForm<F>>(p, n0, n1);
   for (int64_t n = n0; n < n1; ++n) {
-    int64_t m = 0;
-    for (; m + kTileRows <= p.M; m += kTileRows) k_column_rows<F, Dot, kTileRows>(p, n, m);
-    switch (p.M - m) {
-      case 3:
-        k_column_rows<F, Dot, 3>(p, n, m);
-        break;
-      case 2:
-        k_column_rows<F, Dot, 2>(p, n, m);
-        break;
-      case 1:
-        k_column_rows<F, Dot, 1>(p, n, m);
-        break;
+    if (p.x_group == kSuperBlock) {
+      for_row_tiles(p.M, [&](auto rows, int64_t m) {
+        k_column_rows_per_super_block<F, Dot, rows()>(p, n, m);
+      });
+    } else {
+      for_row_tiles(p.M, [&](auto rows, int64_t m) { k_column_rows<F, Dot, rows()>(p, n, m); });
     }
   }
 }

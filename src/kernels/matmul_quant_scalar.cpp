@@ -1,8 +1,6 @@
 // Portable body for block-quantized weights against quantized activations: each weight block
 // (Q8_0/Q4_0) or group (k-quants) is unpacked once and dotted with every input row. The SIMD
 // bodies are checked against it.
-#include <algorithm>
-#include <cmath>
 #include <cstdint>
 
 #include "kernels/matmul_dispatch.h"
@@ -92,17 +90,7 @@ void quantize_activations_scalar(const float* x, int64_t n, int8_t* qs, float* s
 
 void quantize_activations_256_scalar(const float* x, int64_t n, int8_t* qs, float* scales,
                                      int32_t* sums) {
-  for (int64_t g = 0; g < n / kSuperBlock; ++g) {
-    const float* xg = x + g * kSuperBlock;
-    float amax = 0.0f;
-    for (int j = 0; j < kSuperBlock; ++j) amax = std::max(amax, std::fabs(xg[j]));
-    const float d = amax / 127.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
-    scales[g] = d;
-    for (int j = 0; j < kSuperBlock; ++j) {
-      qs[g * kSuperBlock + j] = static_cast<int8_t>(std::roundf(xg[j] * id));
-    }
-  }
+  quantize_activations(x, n, qs, scales, kSuperBlock);
   for (int64_t b = 0; b < n / kQuantBlock; ++b) {
     int32_t sum = 0;
     for (int j = 0; j < kQuantBlock; ++j) sum += qs[b * kQuantBlock + j];

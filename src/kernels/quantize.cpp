@@ -36,33 +36,34 @@ int64_t whole_blocks(DType t, int64_t n, const char* what) {
   return n / elems;
 }
 
-// The Q8_0 rule for one block; ggml multiplies by the reciprocal of the unrounded scale.
-float quantize_block_q8(const float* x, int8_t* qs) {
+// The Q8_0 rule for a group of n floats (a block: n = 32); ggml multiplies by the reciprocal of
+// the unrounded scale.
+float quantize_group_q8(const float* x, int64_t n, int8_t* qs) {
   float amax = 0.0f;
-  for (int j = 0; j < kQuantBlock; ++j) amax = std::max(amax, std::fabs(x[j]));
+  for (int64_t j = 0; j < n; ++j) amax = std::max(amax, std::fabs(x[j]));
   const float d = amax / 127.0f;
   const float id = d != 0.0f ? 1.0f / d : 0.0f;
-  for (int j = 0; j < kQuantBlock; ++j) qs[j] = static_cast<int8_t>(std::roundf(x[j] * id));
+  for (int64_t j = 0; j < n; ++j) qs[j] = static_cast<int8_t>(std::roundf(x[j] * id));
   return d;
 }
 
+float quantize_block_q8(const float* x, int8_t* qs) {
+  return quantize_group_q8(x, kQuantBlock, qs);
+}
+
 #if defined(__aarch64__)
-// quantize_block_q8 in NEON (baseline on aarch64), operation for operation (FCVTAS rounds half
-// away from zero like roundf; FMAXNM skips NaN like std::max here), so the same bytes and scale.
-float quantize_block_q8_neon(const float* x, int8_t* qs) {
-  constexpr int kVectors = kQuantBlock / 4;
-  float32x4_t v[kVectors];
+// quantize_group_q8 in NEON (baseline on aarch64; n a multiple of 8), operation for operation
+// (FCVTAS rounds half away from zero like roundf; FMAXNM skips NaN like std::max here), so the
+// same bytes and scale.
+float quantize_group_q8_neon(const float* x, int64_t n, int8_t* qs) {
   float32x4_t amax = vdupq_n_f32(0.0f);
-  for (int i = 0; i < kVectors; ++i) {
-    v[i] = vld1q_f32(x + 4 * i);
-    amax = vmaxnmq_f32(amax, vabsq_f32(v[i]));
-  }
+  for (int64_t i = 0; i < n; i += 4) amax = vmaxnmq_f32(amax, vabsq_f32(vld1q_f32(x + i)));
   const float d = vmaxnmvq_f32(amax) / 127.0f;
   const float id = d != 0.0f ? 1.0f / d : 0.0f;
-  for (int i = 0; i < kVectors; i += 2) {
-    const int16x4_t lo = vqmovn_s32(vcvtaq_s32_f32(vmulq_n_f32(v[i], id)));
-    const int16x4_t hi = vqmovn_s32(vcvtaq_s32_f32(vmulq_n_f32(v[i + 1], id)));
-    vst1_s8(qs + 4 * i, vqmovn_s16(vcombine_s16(lo, hi)));
+  for (int64_t i = 0; i < n; i += 8) {
+    const int16x4_t lo = vqmovn_s32(vcvtaq_s32_f32(vmulq_n_f32(vld1q_f32(x + i), id)));
+    const int16x4_t hi = vqmovn_s32(vcvtaq_s32_f32(vmulq_n_f32(vld1q_f32(x + i + 4), id)));
+    vst1_s8(qs + i, vqmovn_s16(vcombine_s16(lo, hi)));
   }
   return d;
 }
@@ -122,13 +123,20 @@ void dequantize_row_q4_0(const BlockQ4_0* blocks, float* out, int64_t n) {
   }
 }
 
-void quantize_activations(const float* x, int64_t n, int8_t* qs, float* scales) {
-  const int64_t blocks = block_count(n, "quantize_activations");
-  for (int64_t b = 0; b < blocks; ++b) {
+void quantize_activations(const float* x, int64_t n, int8_t* qs, float* scales, int64_t group) {
+  if (group != kQuantBlock && group != kSuperBlock) {
+    throw InternalError(cat("quantize_activations: groups of ", group, " elements"));
+  }
+  const int64_t groups = block_count(n, "quantize_activations") * kQuantBlock / group;
+  if (groups * group != n) {
+    throw Error(
+        cat("quantize_activations: ", n, " elements are not a whole number of groups of ", group));
+  }
+  for (int64_t g = 0; g < groups; ++g) {
 #if defined(__aarch64__)
-    scales[b] = quantize_block_q8_neon(x + b * kQuantBlock, qs + b * kQuantBlock);
+    scales[g] = quantize_group_q8_neon(x + g * group, group, qs + g * group);
 #else
-    scales[b] = quantize_block_q8(x + b * kQuantBlock, qs + b * kQuantBlock);
+    scales[g] = quantize_group_q8(x + g * group, group, qs + g * group);
 #endif
   }
 }

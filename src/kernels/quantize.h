@@ -36,9 +36,10 @@ void quantize_row(DType to, const float* x, void* out, int64_t n);
 // The inverse for any of those types.
 void dequantize_row(DType from, const void* in, float* out, int64_t n);
 
-// Activations for the integer dot products: per 32 floats, int8 values qs and a float scale
-// (the Q8_0 rule with the scale kept in float). n must be a multiple of 32.
-void quantize_activations(const float* x, int64_t n, int8_t* qs, float* scales);
+// Activations for the integer dot products: per group of 32 floats (or 256, a k-quant
+// super-block), int8 values qs and a float scale (the Q8_0 rule with the scale kept in float). n
+// must be a multiple of the group.
+void quantize_activations(const float* x, int64_t n, int8_t* qs, float* scales, int64_t group = 32);
 
 // A weight matrix [N, K] (any dtype dequantize_row reads) quantized row by row to `to` (Q8_0,
 // Q4_0, Q4_K, Q5_K, Q6_K) into `storage`; the returned view points into it. K must be a whole

@@ -150,15 +150,15 @@ TEST(KQuantMatmul, EqualsFloatMathOnDequantizedOperands) {
   }
 }
 
-// The AVX2 k-quant decode takes the input per super-block; the rest per 32 block (the
+// The AVX2 and NEON k-quant decodes take the input per super-block; the rest per 32 block (the
 // predicate decides what the twin test above holds each path to).
-TEST(KQuantMatmul, SuperBlockActivationsWhereTheAvx2DecodeTakesThem) {
+TEST(KQuantMatmul, SuperBlockActivationsWhereTheKQuantDecodesTakeThem) {
   for (DType t : kKQuants) {
     for (int64_t M : {1, 4, 5}) {
-      const bool avx2_decode = M <= 4;
-      EXPECT_EQ(matmul_uses_super_block_activations(MatmulIsa::Avx2, t, M), avx2_decode);
+      const bool decode = M <= 4;
+      EXPECT_EQ(matmul_uses_super_block_activations(MatmulIsa::Avx2, t, M), decode);
       EXPECT_FALSE(matmul_uses_super_block_activations(MatmulIsa::Scalar, t, M));
-      EXPECT_FALSE(matmul_uses_super_block_activations(MatmulIsa::Neon, t, M));
+      EXPECT_EQ(matmul_uses_super_block_activations(MatmulIsa::Neon, t, M), decode);
     }
   }
   EXPECT_FALSE(matmul_uses_super_block_activations(MatmulIsa::Avx2, DType::Q8_0, 1));

@@ -117,34 +117,42 @@ TEST(Quantize, RejectsLengthsThatAreNotWholeBlocks) {
   EXPECT_THROW(quantize_activations(x.data(), 48, qs.data(), scales.data()), Error);
 }
 
-// The Q8_0 rule with a float scale, written out here; the NEON form (aarch64) must give the same
-// bytes, including halves (rounded away from zero) and an all-zero block.
+// The Q8_0 rule with a float scale per group of 32 (or 256), written out here; the NEON form
+// (aarch64) must give the same bytes, including halves (rounded away from zero), an all-zero
+// block and an all-zero super-block.
 TEST(Quantize, ActivationsFollowTheQ8RuleExactly) {
   std::mt19937 rng(5);
   std::uniform_real_distribution<float> dist(-3.0f, 3.0f);
-  const int64_t n = 32 * 7;
+  const int64_t n = 32 * 24;
   std::vector<float> x(n);
   for (float& v : x) v = dist(rng);
   for (int j = 0; j < 32; ++j) x[32 + j] = 0.0f;
   const float halves[] = {127.0f, 2.5f, -3.5f, 0.5f, -0.5f, 126.5f, -126.5f, 1e-3f};
   for (int j = 0; j < 32; ++j) x[64 + j] = halves[j % 8];
   for (int j = 0; j < 32; ++j) x[96 + j] *= 1e-30f;  // tiny scale
+  std::fill(x.begin() + 256, x.begin() + 512, 0.0f);
+  for (int64_t group : {32, 256}) {
+    std::vector<int8_t> qs(n);
+    std::vector<float> scales(n / group);
+    quantize_activations(x.data(), n, qs.data(), scales.data(), group);
+    for (int64_t g = 0; g < n / group; ++g) {
+      float amax = 0.0f;
+      for (int64_t j = 0; j < group; ++j) amax = std::max(amax, std::fabs(x[g * group + j]));
+      const float d = amax / 127.0f;
+      ASSERT_EQ(scales[g], d) << "group " << g << " of " << group;
+      for (int64_t j = 0; j < group; ++j) {
+        const int want =
+            d == 0.0f ? 0 : static_cast<int>(std::roundf(x[g * group + j] * (1.0f / d)));
+        ASSERT_EQ(qs[g * group + j], want) << "group " << g << " of " << group << " element " << j;
+      }
+    }
+    EXPECT_EQ(qs[64 + 1], 3) << group;
+    EXPECT_EQ(qs[64 + 2], -4) << group;
+    EXPECT_EQ(qs[64 + 5], 127) << group;
+  }
   std::vector<int8_t> qs(n);
   std::vector<float> scales(n / 32);
-  quantize_activations(x.data(), n, qs.data(), scales.data());
-  for (int64_t b = 0; b < n / 32; ++b) {
-    float amax = 0.0f;
-    for (int j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(x[b * 32 + j]));
-    const float d = amax / 127.0f;
-    ASSERT_EQ(scales[b], d) << "block " << b;
-    for (int j = 0; j < 32; ++j) {
-      const int want = d == 0.0f ? 0 : static_cast<int>(std::roundf(x[b * 32 + j] * (1.0f / d)));
-      ASSERT_EQ(qs[b * 32 + j], want) << "block " << b << " element " << j;
-    }
-  }
-  EXPECT_EQ(qs[64 + 1], 3);
-  EXPECT_EQ(qs[64 + 2], -4);
-  EXPECT_EQ(qs[64 + 5], 127);
+  EXPECT_THROW(quantize_activations(x.data(), 32 * 9, qs.data(), scales.data(), 256), Error);
 }
 
 TEST(Quantize, MatrixKeepsRowsAndFeedsDequantizeRow) {
