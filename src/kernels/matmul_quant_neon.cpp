@@ -410,9 +410,13 @@ struct KPanelForm {
   }
 };
 
-// y[m0 .. m0+R) at column n for k-quant weights: run k adds d dx_k (sc_2k w . x over its first
-// 16 + sc_2k+1 w . x over its second 16) - offset_k dx_k xsum_k.
-template <class F, class Dot, int R>
+// y[m0 .. m0+R) at column n for k-quant weights. Against activations with a scale dx_k per run
+// (x_group 32), run k adds d dx_k (sc_2k w . x over its first 16 + sc_2k+1 w . x over its second
+// 16) - offset_k dx_k xsum_k. Against one scale dx per super-block (kPerSuperBlock: decode,
+// x_group 256), the sub-blocks' dots weighted by their scales add up in int32 (at most 16 * 16 *
+// 63 * 128 * 127 < 2^31), as do the mins times the runs' sums, so a super-block takes one
+// conversion and one FMA per term: d dx (sum_i sc_i w_i . x_i) - dmin dx (sum_j mins_j xsum_j).
+template <class F, class Dot, int R, bool kPerSuperBlock>
 inline void k_column_rows(const QuantMatmulProblem& p, int64_t n, int64_t m0) {
   const int64_t supers = p.K / kSuperBlock, blocks = p.K / kQuantBlock;
   const typename F::Block* w = static_cast<const typename F::Block*>(p.w) + n * supers;
@@ -423,63 +427,42 @@ inline void k_column_rows(const QuantMatmulProblem& p, int64_t n, int64_t m0) {
     F::unpack(w[sb], s);
     for (int r = 0; r < R; ++r) {
       const int8_t* x = p.xq + (m0 + r) * p.K + sb * kSuperBlock;
-      const float* xd = p.xd + (m0 + r) * blocks + sb * kRuns;
-      for (int k = 0; k < kRuns; ++k) {
-        int32x4_t dot = vmulq_n_s32(Dot::dot16(s.w[2 * k], vld1q_s8(x + 32 * k)), s.sc[2 * k]);
-        dot = vmlaq_n_s32(dot, Dot::dot16(s.w[2 * k + 1], vld1q_s8(x + 32 * k + 16)),
-                          s.sc[2 * k + 1]);
-        acc[r] = vmlaq_n_f32(acc[r], vcvtq_f32_s32(dot), s.d * xd[k]);
-      }
-      if constexpr (F::kOffsets) {
-        const int32_t* xsum = p.xsum + (m0 + r) * blocks + sb * kRuns;
-        for (int h = 0; h < kRuns; h += 4) {
-          const float32x4_t dx_sum =
-              vmulq_f32(vld1q_f32(xd + h), vcvtq_f32_s32(vld1q_s32(xsum + h)));
-          correction[r] = vmlaq_f32(correction[r], vld1q_f32(s.offset + h), dx_sum);
+      const int32_t* xsum = p.xsum + (m0 + r) * blocks + sb * kRuns;
+      if constexpr (kPerSuperBlock) {
+        const float dx = p.xd[(m0 + r) * supers + sb];
+        int32x4_t dot = vdupq_n_s32(0);
+        if constexpr (F::kScalePerRun) {
+          for (int k = 0; k < kRuns; ++k) {
+            const int32x4_t run = Dot::dot(s.w[2 * k], s.w[2 * k + 1], vld1q_s8(x + 32 * k),
+                                           vld1q_s8(x + 32 * k + 16));
+            dot = vmlaq_n_s32(dot, run, s.sc[2 * k]);
+          }
+        } else {
+          for (int i = 0; i < kSuperBlock / 16; ++i) {
+            dot = vmlaq_n_s32(dot, Dot::dot16(s.w[i], vld1q_s8(x + 16 * i)), s.sc[i]);
+          }
         }
-      }
-    }
-  }
-  const float bias = p.bias ? p.bias[n] : 0.0f;
-  for (int r = 0; r < R; ++r) {
-    p.y[(m0 + r) * p.N + n] = vaddvq_f32(acc[r]) - vaddvq_f32(correction[r]) + bias;
-  }
-}
-
-// The same against activations with one scale dx per super-block (decode, x_group 256): the
-// sub-blocks' dots weighted by their scales add up in int32 (at most 16 * 16 * 63 * 128 * 127 <
-// 2^31), as do the mins times the runs' sums, so a super-block takes one conversion and one FMA
-// per term: d dx (sum_i sc_i w_i . x_i) - dmin dx (sum_j mins_j xsum_j).
-template <class F, class Dot, int R>
-inline void k_column_rows_per_super_block(const QuantMatmulProblem& p, int64_t n, int64_t m0) {
-  const int64_t supers = p.K / kSuperBlock, blocks = p.K / kQuantBlock;
-  const typename F::Block* w = static_cast<const typename F::Block*>(p.w) + n * supers;
-  float32x4_t acc[R], correction[R];
-  for (int r = 0; r < R; ++r) acc[r] = correction[r] = vdupq_n_f32(0.0f);
-  KSuperBlock s;
-  for (int64_t sb = 0; sb < supers; ++sb) {
-    F::unpack(w[sb], s);
-    for (int r = 0; r < R; ++r) {
-      const int8_t* x = p.xq + (m0 + r) * p.K + sb * kSuperBlock;
-      const float dx = p.xd[(m0 + r) * supers + sb];
-      int32x4_t dot = vdupq_n_s32(0);
-      if constexpr (F::kScalePerRun) {
-        for (int k = 0; k < kRuns; ++k) {
-          const int32x4_t run =
-              Dot::dot(s.w[2 * k], s.w[2 * k + 1], vld1q_s8(x + 32 * k), vld1q_s8(x + 32 * k + 16));
-          dot = vmlaq_n_s32(dot, run, s.sc[2 * k]);
+        acc[r] = vmlaq_n_f32(acc[r], vcvtq_f32_s32(dot), s.d * dx);
+        if constexpr (F::kOffsets) {
+          const int32x4_t mins = vmlaq_s32(vmulq_s32(vld1q_s32(s.mins), vld1q_s32(xsum)),
+                                           vld1q_s32(s.mins + 4), vld1q_s32(xsum + 4));
+          correction[r] = vmlaq_n_f32(correction[r], vcvtq_f32_s32(mins), s.dmin * dx);
         }
       } else {
-        for (int i = 0; i < kSuperBlock / 16; ++i) {
-          dot = vmlaq_n_s32(dot, Dot::dot16(s.w[i], vld1q_s8(x + 16 * i)), s.sc[i]);
+        const float* xd = p.xd + (m0 + r) * blocks + sb * kRuns;
+        for (int k = 0; k < kRuns; ++k) {
+          int32x4_t dot = vmulq_n_s32(Dot::dot16(s.w[2 * k], vld1q_s8(x + 32 * k)), s.sc[2 * k]);
+          dot = vmlaq_n_s32(dot, Dot::dot16(s.w[2 * k + 1], vld1q_s8(x + 32 * k + 16)),
+                            s.sc[2 * k + 1]);
+          acc[r] = vmlaq_n_f32(acc[r], vcvtq_f32_s32(dot), s.d * xd[k]);
         }
-      }
-      acc[r] = vmlaq_n_f32(acc[r], vcvtq_f32_s32(dot), s.d * dx);
-      if constexpr (F::kOffsets) {
-        const int32_t* xsum = p.xsum + (m0 + r) * blocks + sb * kRuns;
-        const int32x4_t mins = vmlaq_s32(vmulq_s32(vld1q_s32(s.mins), vld1q_s32(xsum)),
-                                         vld1q_s32(s.mins + 4), vld1q_s32(xsum + 4));
-        correction[r] = vmlaq_n_f32(correction[r], vcvtq_f32_s32(mins), s.dmin * dx);
+        if constexpr (F::kOffsets) {
+          for (int h = 0; h < kRuns; h += 4) {
+            const float32x4_t dx_sum =
+                vmulq_f32(vld1q_f32(xd + h), vcvtq_f32_s32(vld1q_s32(xsum + h)));
+            correction[r] = vmlaq_f32(correction[r], vld1q_f32(s.offset + h), dx_sum);
+          }
+        }
       }
     }
   }
@@ -510,11 +493,11 @@ inline void k_quant_columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1)
     if (p.M > kTileRows) return sdot_panel_columns<KPanelForm<F>>(p, n0, n1);
   for (int64_t n = n0; n < n1; ++n) {
     if (p.x_group == kSuperBlock) {
-      for_row_tiles(p.M, [&](auto rows, int64_t m) {
-        k_column_rows_per_super_block<F, Dot, rows()>(p, n, m);
-      });
+      for_row_tiles(p.M,
+                    [&](auto rows, int64_t m) { k_column_rows<F, Dot, rows(), true>(p, n, m); });
     } else {
-      for_row_tiles(p.M, [&](auto rows, int64_t m) { k_column_rows<F, Dot, rows()>(p, n, m); });
+      for_row_tiles(p.M,
+                    [&](auto rows, int64_t m) { k_column_rows<F, Dot, rows(), false>(p, n, m); });
     }
   }
 }
