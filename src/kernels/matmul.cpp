@@ -131,11 +131,11 @@ int64_t activation_group(MatmulIsa isa, DType w_dtype, int64_t M) {
   return matmul_uses_super_block_activations(isa, w_dtype, M) ? kSuperBlock : kQuantBlock;
 }
 
-// Quantizes the input rows once per call as `isa` takes them, then splits the integer-dot bodies
-// (`columns`) over the pool like matmul().
-void matmul_quantized(MatmulIsa isa, QuantColumnsFn columns, const float* x, int64_t M, int64_t K,
-                      const TensorView& w, const float* bias, float* y, ThreadPool& pool,
-                      bool split_rows) {
+// Quantizes the input rows once per call as `isa` takes them, then splits the isa's integer-dot
+// bodies over the pool like matmul().
+void matmul_quantized(MatmulIsa isa, const float* x, int64_t M, int64_t K, const TensorView& w,
+                      const float* bias, float* y, ThreadPool& pool, bool split_rows) {
+  const QuantColumnsFn columns = quant_columns_fn(isa);
   const auto [qs, scales, sums, x_group] =
       quantize_input(isa, activation_group(isa, w.dtype, M), x, M, K, pool);
   const int64_t blocks = K / kQuantBlock, groups = K / x_group;
@@ -240,7 +240,7 @@ void matmul_with_isa(MatmulIsa isa, const float* x, int64_t M, int64_t K, const 
   if (M <= 0 || N <= 0) return;
   const bool split_rows = N < kColumnGrain * pool.size() && M >= kRowGrain * pool.size();
   if (dtype_is_quantized(w.dtype)) {
-    matmul_quantized(isa, quant_columns_fn(isa), x, M, K, w, bias, y, pool, split_rows);
+    matmul_quantized(isa, x, M, K, w, bias, y, pool, split_rows);
     return;
   }
   const ColumnsFn columns = columns_fn(isa);
