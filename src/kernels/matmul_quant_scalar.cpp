@@ -76,11 +76,10 @@ void k_quant_columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
   }
 }
 
-}  // namespace
-
-void quantize_activations_scalar(const float* x, int64_t n, int8_t* qs, float* scales,
-                                 int32_t* sums) {
-  quantize_activations(x, n, qs, scales);
+// quantize_activations() with one scale per `group`, and each 32-block's sum of the int8 values.
+void quantize_with_sums(const float* x, int64_t n, int8_t* qs, float* scales, int32_t* sums,
+                        int64_t group) {
+  quantize_activations(x, n, qs, scales, group);
   for (int64_t b = 0; b < n / kQuantBlock; ++b) {
     int32_t sum = 0;
     for (int j = 0; j < kQuantBlock; ++j) sum += qs[b * kQuantBlock + j];
@@ -88,14 +87,16 @@ void quantize_activations_scalar(const float* x, int64_t n, int8_t* qs, float* s
   }
 }
 
+}  // namespace
+
+void quantize_activations_scalar(const float* x, int64_t n, int8_t* qs, float* scales,
+                                 int32_t* sums) {
+  quantize_with_sums(x, n, qs, scales, sums, kQuantBlock);
+}
+
 void quantize_activations_256_scalar(const float* x, int64_t n, int8_t* qs, float* scales,
                                      int32_t* sums) {
-  quantize_activations(x, n, qs, scales, kSuperBlock);
-  for (int64_t b = 0; b < n / kQuantBlock; ++b) {
-    int32_t sum = 0;
-    for (int j = 0; j < kQuantBlock; ++j) sum += qs[b * kQuantBlock + j];
-    sums[b] = sum;
-  }
+  quantize_with_sums(x, n, qs, scales, sums, kSuperBlock);
 }
 
 void matmul_quant_columns_scalar(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
