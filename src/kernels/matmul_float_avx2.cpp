@@ -103,7 +103,7 @@ LOWSPEC_AVX2 void decode(const MatmulProblem& p, int64_t n0, int64_t n1) {
 // ---- prefill: packed GEMM ----
 
 // In-register transpose of an 8x8 block: r[i][j] -> r[j][i].
-LOWSPEC_AVX2 void transpose8(__m256 r[8]) {
+__attribute__((always_inline, target("avx2,fma,f16c"))) inline void transpose8(__m256 r[8]) {
   __m256 t[8], u[8];
   for (int i = 0; i < 4; ++i) {
     t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);

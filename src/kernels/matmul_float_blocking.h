@@ -22,6 +22,16 @@ using FloatTileKernel = void (*)(const float* x, int64_t ldx, const float* slive
                                  float* y, int64_t ldy, int cols, const float* bias,
                                  bool accumulate);
 
+// Rows for the next register tile when `left` rows remain: full tiles, except that a short last
+// tile (at most half a tile) shares the rows of the one before it, 6 + 2 -> 4 + 4. A tile keeps
+// both FMA pipes busy only with enough independent sums (4 rows x 2 vectors on AVX2), so two
+// middling tiles beat a full one and a thin one.
+constexpr int tile_height(int64_t left, int tile_rows) {
+  if (left <= tile_rows) return static_cast<int>(left);
+  if (left < tile_rows + tile_rows / 2 + 1) return static_cast<int>((left + 1) / 2);
+  return tile_rows;
+}
+
 template <class Body, class W>
 void blocked_gemm(const MatmulProblem& p, int64_t n0, int64_t n1) {
   thread_local AlignedBuffer<float> panel, input;
@@ -39,15 +49,16 @@ void blocked_gemm(const MatmulProblem& p, int64_t n0, int64_t n1) {
       for (int64_t nc = n0; nc < n1; nc += Body::kPanelCols) {
         const int cols = static_cast<int>(std::min<int64_t>(Body::kPanelCols, n1 - nc));
         Body::template pack_panel<W>(p, nc, cols, k0, depth, panel.data());
-        for (int64_t m0 = 0; m0 < rows; m0 += Body::kTileRows) {
-          const FloatTileKernel kernel =
-              Body::tile_kernel(static_cast<int>(std::min<int64_t>(Body::kTileRows, rows - m0)));
+        for (int64_t m0 = 0; m0 < rows;) {
+          const int height = tile_height(rows - m0, Body::kTileRows);
+          const FloatTileKernel kernel = Body::tile_kernel(height);
           for (int j = 0; j < cols; j += Body::kTileCols) {
             const int64_t n = nc + j;
             kernel(input.data() + m0 * Body::kInputStride, Body::kInputStride,
                    panel.data() + static_cast<int64_t>(j) * depth, depth, p.y + (mc + m0) * p.N + n,
                    p.N, std::min(Body::kTileCols, cols - j), p.bias ? p.bias + n : nullptr, k0 > 0);
           }
+          m0 += height;
         }
       }
     }

@@ -16,6 +16,7 @@
 #include "kernels/kernel_test_inputs.h"
 #include "kernels/matmul.h"
 #include "kernels/matmul_dispatch.h"
+#include "kernels/matmul_float_blocking.h"
 #include "kernels/quantize.h"
 
 using namespace lowspec;
@@ -67,7 +68,8 @@ class MatmulPath : public ::testing::TestWithParam<MatmulIsa> {
 
 TEST_P(MatmulPath, MatchesReferenceOnAwkwardShapes) {
   const MatmulIsa isa = GetParam();
-  const int64_t ms[] = {1, 2, 3, 4, 5, 17, 64, 130};
+  // 7, 8, 9: a short last tile shares the rows of the one before (6 + 1 -> 4 + 3 on AVX2).
+  const int64_t ms[] = {1, 2, 3, 4, 5, 7, 8, 9, 17, 64, 130};
   // {45, 1100}: one thread takes more columns than an AVX-512 y panel (1024) holds.
   const Shape shapes[] = {{1, 1},    {1, 37},   {7, 1},    {17, 33},
                           {100, 67}, {31, 300}, {600, 45}, {45, 1100}};
@@ -101,6 +103,26 @@ TEST_P(MatmulPath, MatchesReferenceOnAwkwardShapes) {
           }
         }
       }
+    }
+  }
+}
+
+// The GEMM's row tiles cover every row once, none past the body's tile, and none thinner than
+// half a tile once there are more rows than one tile.
+TEST(FloatGemmTiles, CoverTheRowsWithoutThinTiles) {
+  for (int tile_rows : {4, 6, 12}) {
+    for (int64_t rows = 1; rows <= 64; ++rows) {
+      int64_t covered = 0;
+      while (covered < rows) {
+        const int height = tile_height(rows - covered, tile_rows);
+        ASSERT_GE(height, 1);
+        ASSERT_LE(height, tile_rows);
+        if (rows > tile_rows) {
+          EXPECT_GE(height, tile_rows / 2) << "rows=" << rows << " tile=" << tile_rows;
+        }
+        covered += height;
+      }
+      EXPECT_EQ(covered, rows);
     }
   }
 }
