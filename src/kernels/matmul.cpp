@@ -4,6 +4,7 @@
 #include "kernels/matmul.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "core/aligned_buffer.h"
 #include "core/cpu_features.h"
@@ -98,6 +99,7 @@ struct QuantizedInput {
   const float* scales;
   const int32_t* sums;
   int64_t x_group;
+  uint64_t id;  // QuantMatmulProblem::input_id
 };
 
 // Quantizes the input rows into the calling thread's scratch for this x_group (grown to the
@@ -124,23 +126,30 @@ QuantizedInput quantize_input(MatmulIsa isa, int64_t x_group, const float* x, in
       quantize(x + m * K, K, qs + m * K, scales + m * groups, sums + m * blocks);
     }
   });
-  return {qs, scales, sums, x_group};
+  static std::atomic<uint64_t> last_id{0};
+  return {qs, scales, sums, x_group, ++last_id};
 }
 
 int64_t activation_group(MatmulIsa isa, DType w_dtype, int64_t M) {
   return matmul_uses_super_block_activations(isa, w_dtype, M) ? kSuperBlock : kQuantBlock;
 }
 
-// Quantizes the input rows once per call as `isa` takes them, then splits the isa's integer-dot
-// bodies over the pool like matmul().
-void matmul_quantized(MatmulIsa isa, const float* x, int64_t M, int64_t K, const TensorView& w,
-                      const float* bias, float* y, ThreadPool& pool, bool split_rows) {
+// Too few columns to give every thread some, and enough input rows: the threads split the rows.
+bool splits_rows(int64_t M, int64_t N, const ThreadPool& pool) {
+  return N < kColumnGrain * pool.size() && M >= kRowGrain * pool.size();
+}
+
+// Splits the isa's integer-dot bodies over the pool like matmul(), on input rows quantized as
+// `isa` takes them for w.
+void matmul_quantized(MatmulIsa isa, const QuantizedInput& in, int64_t M, int64_t K,
+                      const TensorView& w, const float* bias, float* y, ThreadPool& pool,
+                      bool split_rows) {
   const QuantColumnsFn columns = quant_columns_fn(isa);
-  const auto [qs, scales, sums, x_group] =
-      quantize_input(isa, activation_group(isa, w.dtype, M), x, M, K, pool);
+  const auto [qs, scales, sums, x_group, id] = in;
   const int64_t blocks = K / kQuantBlock, groups = K / x_group;
   const int64_t N = w.shape[0];
-  const QuantMatmulProblem problem{qs, scales, sums, M, K, N, w.data, w.dtype, bias, y, x_group};
+  const QuantMatmulProblem problem{qs,     scales,  sums, M, K,       N,
+                                   w.data, w.dtype, bias, y, x_group, id};
   if (!split_rows) {
     split_columns(M, N, pool, [&](int64_t n0, int64_t n1) { columns(problem, n0, n1); });
     return;
@@ -238,9 +247,10 @@ void matmul_with_isa(MatmulIsa isa, const float* x, int64_t M, int64_t K, const 
   check_operands(isa, K, w);
   const int64_t N = w.shape[0];
   if (M <= 0 || N <= 0) return;
-  const bool split_rows = N < kColumnGrain * pool.size() && M >= kRowGrain * pool.size();
+  const bool split_rows = splits_rows(M, N, pool);
   if (dtype_is_quantized(w.dtype)) {
-    matmul_quantized(isa, x, M, K, w, bias, y, pool, split_rows);
+    const QuantizedInput in = quantize_input(isa, activation_group(isa, w.dtype, M), x, M, K, pool);
+    matmul_quantized(isa, in, M, K, w, bias, y, pool, split_rows);
     return;
   }
   const ColumnsFn columns = columns_fn(isa);
@@ -269,8 +279,10 @@ void matmul_scalar_twin(MatmulIsa isa, const float* x, int64_t M, int64_t K, con
   if (M <= 0 || N <= 0) return;
   // The scalar quantizers give every path's bytes: only the scale's span has to follow `isa`.
   const int64_t x_group = activation_group(isa, w.dtype, M);
-  const auto [qs, scales, sums, group] = quantize_input(MatmulIsa::Scalar, x_group, x, M, K, pool);
-  matmul_quant_columns_scalar({qs, scales, sums, M, K, N, w.data, w.dtype, bias, y, group}, 0, N);
+  const auto [qs, scales, sums, group, id] =
+      quantize_input(MatmulIsa::Scalar, x_group, x, M, K, pool);
+  matmul_quant_columns_scalar({qs, scales, sums, M, K, N, w.data, w.dtype, bias, y, group, id}, 0,
+                              N);
 }
 
 void matmul(const float* x, int64_t M, int64_t K, const TensorView& w, const float* bias, float* y,
@@ -290,20 +302,30 @@ void matmul_shared_input_with_isa(MatmulIsa isa, const float* x, int64_t M, int6
     total += out.w->shape[0];
   }
   // Prefill is compute-bound (one wait per weight is nothing next to it) and has its own splits.
-  if (M > kDecodeRowsMax || M <= 0 || !all_same_kind || pool.size() == 1) {
-    for (const MatmulOutput& out : outputs)
-      matmul_with_isa(isa, x, M, K, *out.w, out.bias, out.y, pool);
+  if (M <= 0) return;
+  // The input as each output's weights take it (per 32 or per super-block): at most two forms,
+  // each quantized once.
+  QuantizedInput in_32{}, in_256{};
+  const auto input_for = [&](const TensorView& w) -> const QuantizedInput& {
+    const int64_t group = activation_group(isa, w.dtype, M);
+    QuantizedInput& in = group == kSuperBlock ? in_256 : in_32;
+    if (in.qs == nullptr) in = quantize_input(isa, group, x, M, K, pool);
+    return in;
+  };
+  if (M > kDecodeRowsMax || !all_same_kind || pool.size() == 1) {
+    for (const MatmulOutput& out : outputs) {
+      const TensorView& w = *out.w;
+      if (!dtype_is_quantized(w.dtype)) {
+        matmul_with_isa(isa, x, M, K, w, out.bias, out.y, pool);
+        continue;
+      }
+      matmul_quantized(isa, input_for(w), M, K, w, out.bias, out.y, pool,
+                       splits_rows(M, w.shape[0], pool));
+    }
     return;
   }
-  // The input as each output's weights take it (per 32 or per super-block): at most two forms.
-  QuantizedInput in_32{}, in_256{};
   if (quantized) {
-    for (const MatmulOutput& out : outputs) {
-      QuantizedInput& in = activation_group(isa, out.w->dtype, M) == kSuperBlock ? in_256 : in_32;
-      if (in.qs == nullptr) {
-        in = quantize_input(isa, activation_group(isa, out.w->dtype, M), x, M, K, pool);
-      }
-    }
+    for (const MatmulOutput& out : outputs) input_for(*out.w);
   }
   const ColumnsFn columns = columns_fn(isa);
   const QuantColumnsFn quant_columns = quant_columns_fn(isa);
@@ -319,9 +341,9 @@ void matmul_shared_input_with_isa(MatmulIsa isa, const float* x, int64_t M, int6
       if (quantized) {
         const QuantizedInput& in =
             activation_group(isa, w.dtype, M) == kSuperBlock ? in_256 : in_32;
-        quant_columns(
-            {in.qs, in.scales, in.sums, M, K, N, w.data, w.dtype, out.bias, out.y, in.x_group}, n0,
-            n1);
+        quant_columns({in.qs, in.scales, in.sums, M, K, N, w.data, w.dtype, out.bias, out.y,
+                       in.x_group, in.id},
+                      n0, n1);
       } else {
         columns({x, M, K, N, w.data, w.dtype, out.bias, out.y}, n0, n1);
       }

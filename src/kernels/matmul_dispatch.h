@@ -48,6 +48,9 @@ struct QuantMatmulProblem {
   // Elements per activation scale: 32 (quantize_activations()), or 256 where
   // matmul_uses_super_block_activations() says so.
   int64_t x_group = 32;
+  // Names this quantized input, once per process (0: unnamed): a body may keep what it derives
+  // from xq (a layout of its own) for the next call with the same input_id and xq.
+  uint64_t input_id = 0;
 };
 
 // Whether the isa's body takes the input rows of this matmul with one scale per 256 elements (a

@@ -166,16 +166,80 @@ LOWSPEC_AVX2 void pack_panel(const QuantMatmulProblem& p, int64_t n0, int cols, 
 
 enum class Form { Q8_0, Q4_0, KQuant, Q6_K };
 
+// The input rows of each register tile side by side, so that a tile reads all of its rows through
+// one pointer per array: a tile of R rows from row m0 has its 4-byte steps at q + m0 * K / 4,
+// [groups][kSteps][R], and its scales and sums at m0 * groups, [groups][R]. With a pointer per row
+// for each array the tile had more pointers than x86 has registers, and their reloads at each
+// group's start and end took 40 % of a Q4_0 tile's time (Zen 3). Made once per input and thread:
+// kept for the next call with the same input (the other column ranges, the other weights of a
+// shared input).
+struct TileInputs {
+  AlignedBuffer<int32_t> q;
+  AlignedBuffer<float> d;
+  AlignedBuffer<int32_t> sum;
+  uint64_t input_id = 0;
+  const int8_t* xq = nullptr;
+  int64_t M = 0, K = 0;
+};
+
+// Rows per tile starting at m: kTileRows, and what is left at the end.
+inline int tile_rows_at(int64_t m, int64_t M) {
+  return static_cast<int>(std::min<int64_t>(kTileRows, M - m));
+}
+
+const TileInputs& tile_inputs(const QuantMatmulProblem& p) {
+  thread_local TileInputs t;
+  if (p.input_id != 0 && t.input_id == p.input_id && t.xq == p.xq && t.M == p.M && t.K == p.K) {
+    return t;
+  }
+  const int64_t groups = p.K / kGroup;
+  t.q.resize(static_cast<size_t>(p.M * p.K / 4));
+  t.d.resize(static_cast<size_t>(p.M * groups));
+  t.sum.resize(static_cast<size_t>(p.M * groups));
+  for (int64_t m0 = 0; m0 < p.M; m0 += kTileRows) {
+    const int R = tile_rows_at(m0, p.M);
+    int32_t* q = t.q.data() + m0 * p.K / 4;
+    float* d = t.d.data() + m0 * groups;
+    int32_t* sum = t.sum.data() + m0 * groups;
+    for (int r = 0; r < R; ++r) {
+      const int8_t* xq = p.xq + (m0 + r) * p.K;
+      for (int64_t i = 0; i < p.K / 4; ++i) __builtin_memcpy(q + i * R + r, xq + 4 * i, 4);
+      for (int64_t g = 0; g < groups; ++g) {
+        d[g * R + r] = p.xd[(m0 + r) * groups + g];
+        sum[g * R + r] = p.xsum[(m0 + r) * groups + g];
+      }
+    }
+  }
+  t.input_id = p.input_id;
+  t.xq = p.xq;
+  t.M = p.M;
+  t.K = p.K;
+  return t;
+}
+
 // Steps whose int16 pair sums can be added before they must widen (see the header).
 constexpr int steps_per_widen(Form f) {
   return f == Form::Q4_0 ? 8 : f == Form::KQuant ? 4 : f == Form::Q6_K ? 2 : 1;
 }
 
+// One step of one input row: the 8 columns' 16 int16 pair sums of products with its 4 bytes x4.
+template <Form F>
+LOWSPEC_AVX2_INLINE inline __m256i step_product(__m256i ws, int32_t x4) {
+  const __m256i x = _mm256_set1_epi32(x4);
+  if constexpr (F == Form::Q8_0) {
+    return _mm256_maddubs_epi16(_mm256_sign_epi8(ws, ws), _mm256_sign_epi8(x, ws));
+  }
+  return _mm256_maddubs_epi16(ws, x);
+}
+
 // y[m0..m0+R, n0..n0+cols) from the packed panel.
 template <int R, Form F>
-LOWSPEC_AVX2 void panel_tile(const QuantMatmulProblem& p, const Panel& panel, const int16_t* sum16,
-                             int64_t m0, int64_t n0, int cols) {
+LOWSPEC_AVX2 void panel_tile(const QuantMatmulProblem& p, const Panel& panel, const TileInputs& in,
+                             const int16_t* sum16, int64_t m0, int64_t n0, int cols) {
   const int64_t groups = p.K / kGroup;
+  const int32_t* xq = in.q.data() + m0 * p.K / 4;
+  const float* xd = in.d.data() + m0 * groups;
+  const int32_t* xsum = in.sum.data() + m0 * groups;
   constexpr int kWiden = steps_per_widen(F);
   const __m256i ones = _mm256_set1_epi16(1);
   __m256 acc[R];
@@ -198,43 +262,42 @@ LOWSPEC_AVX2 void panel_tile(const QuantMatmulProblem& p, const Panel& panel, co
                              _mm256_slli_epi32(_mm256_madd_epi16(_mm256_load_si256(sub), sums), 5));
       }
     } else {
-      for (int r = 0; r < R; ++r) {
-        dot[r] = F == Form::Q4_0 ? _mm256_set1_epi32(-8 * p.xsum[(m0 + r) * groups + g])
-                                 : _mm256_setzero_si256();
-      }
+      for (int r = 0; r < R; ++r) dot[r] = _mm256_setzero_si256();
     }
     for (int s0 = 0; s0 < kSteps; s0 += kWiden) {
+      const auto product = [&](int s, int r) LOWSPEC_AVX2_INLINE {
+        return step_product<F>(_mm256_load_si256(w + s), xq[(g * kSteps + s) * R + r]);
+      };
       __m256i pairs[R];
-      for (int r = 0; r < R; ++r) pairs[r] = _mm256_setzero_si256();
-      for (int s = s0; s < s0 + kWiden; ++s) {
-        const __m256i ws = _mm256_load_si256(w + s);
-        const __m256i wu = F == Form::Q8_0 ? _mm256_sign_epi8(ws, ws) : ws;
+      for (int r = 0; r < R; ++r) pairs[r] = product(s0, r);
+      for (int s = s0 + 1; s < s0 + kWiden; ++s) {
         for (int r = 0; r < R; ++r) {
-          int32_t x4;
-          __builtin_memcpy(&x4, p.xq + (m0 + r) * p.K + g * kGroup + 4 * s, 4);
-          __m256i x = _mm256_set1_epi32(x4);
-          if (F == Form::Q8_0) x = _mm256_sign_epi8(x, ws);
-          pairs[r] = _mm256_add_epi16(pairs[r], _mm256_maddubs_epi16(wu, x));
-          // Keeps each step's add in order: GCC otherwise regroups the wrapping int16 sums into
-          // a tree, computes all R x 8 products first and spills them (41 stores per group).
-          __asm__("" : "+x"(pairs[r]));
+          // The add in asm keeps each step's add in order: GCC otherwise regroups the wrapping
+          // int16 sums into a tree, computes all R x 8 products first and spills them (41
+          // stores per group); an empty asm barrier on the sum cost a register copy per add.
+          __asm__("vpaddw %1, %0, %0" : "+x"(pairs[r]) : "x"(product(s, r)));
         }
       }
       // Q6_K: steps 0-3 are sub-block a, 4-7 sub-block b, each weighted by its scale.
       const __m256i weight = mult[s0 / 4];
-      for (int r = 0; r < R; ++r)
+      for (int r = 0; r < R; ++r) {
         dot[r] = _mm256_add_epi32(dot[r], _mm256_madd_epi16(pairs[r], weight));
+        // Q8_0 widens every step; in order, as above, or its products spill.
+        if constexpr (kWiden == 1) __asm__("" : "+x"(dot[r]));
+      }
     }
     const __m256 scale = _mm256_load_ps(panel.scale.data() + g * kPanel);
     for (int r = 0; r < R; ++r) {
-      const int64_t rg = (m0 + r) * groups + g;
-      const float dx = p.xd[rg];
+      if constexpr (F == Form::Q4_0) {  // - 8 * sum(x) for the nibbles' offset
+        dot[r] = _mm256_sub_epi32(dot[r], _mm256_slli_epi32(_mm256_set1_epi32(xsum[g * R + r]), 3));
+      }
+      const float dx = xd[g * R + r];
       acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[r]), _mm256_mul_ps(scale, _mm256_set1_ps(dx)),
                                acc[r]);
       if constexpr (F == Form::KQuant) {
         const __m256 offset = _mm256_load_ps(panel.offset.data() + g * kPanel);
-        acc[r] =
-            _mm256_fnmadd_ps(offset, _mm256_set1_ps(dx * static_cast<float>(p.xsum[rg])), acc[r]);
+        acc[r] = _mm256_fnmadd_ps(offset, _mm256_set1_ps(dx * static_cast<float>(xsum[g * R + r])),
+                                  acc[r]);
       }
     }
   }
@@ -249,6 +312,7 @@ LOWSPEC_AVX2 void panel_tile(const QuantMatmulProblem& p, const Panel& panel, co
 template <Form F>
 LOWSPEC_AVX2 void panel_columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
   thread_local Panel panel;
+  const TileInputs& inputs = tile_inputs(p);
   const int16_t* sum16 = F == Form::Q6_K ? activation_sums_of_16(p) : nullptr;
   for (int64_t n = n0; n < n1; n += kPanel) {
     const int cols = static_cast<int>(std::min<int64_t>(kPanel, n1 - n));
@@ -256,22 +320,22 @@ LOWSPEC_AVX2 void panel_columns(const QuantMatmulProblem& p, int64_t n0, int64_t
     for (int64_t m = 0; m < p.M; m += kTileRows) {
       switch (std::min<int64_t>(kTileRows, p.M - m)) {
         case 1:
-          panel_tile<1, F>(p, panel, sum16, m, n, cols);
+          panel_tile<1, F>(p, panel, inputs, sum16, m, n, cols);
           break;
         case 2:
-          panel_tile<2, F>(p, panel, sum16, m, n, cols);
+          panel_tile<2, F>(p, panel, inputs, sum16, m, n, cols);
           break;
         case 3:
-          panel_tile<3, F>(p, panel, sum16, m, n, cols);
+          panel_tile<3, F>(p, panel, inputs, sum16, m, n, cols);
           break;
         case 4:
-          panel_tile<4, F>(p, panel, sum16, m, n, cols);
+          panel_tile<4, F>(p, panel, inputs, sum16, m, n, cols);
           break;
         case 5:
-          panel_tile<5, F>(p, panel, sum16, m, n, cols);
+          panel_tile<5, F>(p, panel, inputs, sum16, m, n, cols);
           break;
         default:
-          panel_tile<kTileRows, F>(p, panel, sum16, m, n, cols);
+          panel_tile<kTileRows, F>(p, panel, inputs, sum16, m, n, cols);
       }
     }
   }

@@ -219,6 +219,59 @@ TEST(QuantMatmul, SimdActivationQuantizationEqualsScalar) {
     EXPECT_EQ(s_scalar[1], sum) << path.name;
   }
 }
+
+// QuantMatmulProblem::input_id lets a body keep what it derives from an input (the AVX2 panels
+// keep the rows laid out per tile) for the next call with the same input_id and rows. Calls that
+// share the id but not the rows (another block of rows), or give none, are each computed on their
+// own rows: the same as the scalar body on them.
+TEST(QuantMatmul, BodiesKeepDerivedInputsOnlyForTheSameRows) {
+  using Columns = void (*)(const QuantMatmulProblem&, int64_t, int64_t);
+  std::vector<std::pair<const char*, Columns>> bodies;
+  if (matmul_isa_supported(MatmulIsa::Avx2)) bodies.emplace_back("avx2", matmul_quant_columns_avx2);
+  if (matmul_isa_supported(MatmulIsa::Avx512)) {
+    bodies.emplace_back("avx512", matmul_quant_columns_avx512);
+  }
+  if (bodies.empty()) GTEST_SKIP() << "no AVX2 on this CPU";
+  std::mt19937 rng(5);
+  const int64_t M = 9, K = 256, N = 24, blocks = K / 32;
+  const auto w = random_quant_weights(DType::Q4_0, N, K, rng);
+  // Rows 0..M of x, then rows M..2M: two inputs in one buffer, as a split by rows passes them.
+  const std::vector<float> x = random_floats(static_cast<size_t>(2 * M * K), rng);
+  std::vector<int8_t> xq(x.size());
+  std::vector<float> xd(x.size() / 32);
+  std::vector<int32_t> xsum(x.size() / 32);
+  quantize_activations(x.data(), static_cast<int64_t>(x.size()), xq.data(), xd.data());
+  for (size_t b = 0; b < xsum.size(); ++b) {
+    for (int j = 0; j < 32; ++j) xsum[b] += xq[32 * b + j];
+  }
+  const auto problem = [&](int64_t half, uint64_t id, float* y) {
+    return QuantMatmulProblem{xq.data() + half * M * K,
+                              xd.data() + half * M * blocks,
+                              xsum.data() + half * M * blocks,
+                              M,
+                              K,
+                              N,
+                              w->view.data,
+                              DType::Q4_0,
+                              nullptr,
+                              y,
+                              32,
+                              id};
+  };
+  for (const auto& [name, columns] : bodies) {
+    for (const uint64_t id : {uint64_t{0}, uint64_t{12345}}) {
+      for (int64_t half : {0, 1}) {
+        std::vector<float> got(static_cast<size_t>(M * N)), want(got.size());
+        columns(problem(half, id, got.data()), 0, N);
+        matmul_quant_columns_scalar(problem(half, 0, want.data()), 0, N);
+        for (size_t i = 0; i < got.size(); ++i) {
+          ASSERT_NEAR(got[i], want[i], 1e-4f * (1.0f + std::fabs(want[i])))
+              << name << " id=" << id << " rows from " << half * M << " at " << i;
+        }
+      }
+    }
+  }
+}
 #endif
 
 TEST(QuantMatmul, RejectsKThatIsNotWholeBlocks) {
