@@ -301,7 +301,6 @@ void matmul_shared_input_with_isa(MatmulIsa isa, const float* x, int64_t M, int6
     all_same_kind = all_same_kind && dtype_is_quantized(out.w->dtype) == quantized;
     total += out.w->shape[0];
   }
-  // Prefill is compute-bound (one wait per weight is nothing next to it) and has its own splits.
   if (M <= 0) return;
   // The input as each output's weights take it (per 32 or per super-block): at most two forms,
   // each quantized once.
@@ -312,6 +311,7 @@ void matmul_shared_input_with_isa(MatmulIsa isa, const float* x, int64_t M, int6
     if (in.qs == nullptr) in = quantize_input(isa, group, x, M, K, pool);
     return in;
   };
+  // Prefill is compute-bound (one wait per weight is nothing next to it) and has its own splits.
   if (M > kDecodeRowsMax || !all_same_kind || pool.size() == 1) {
     for (const MatmulOutput& out : outputs) {
       const TensorView& w = *out.w;
