@@ -177,6 +177,9 @@ struct TileInputs {
   AlignedBuffer<int32_t> q;
   AlignedBuffer<float> d;
   AlignedBuffer<int32_t> sum;
+  // d * sum, the k-quants' offsets' factor: made per tile group in the body it took a scalar
+  // int-to-float conversion per row and group, and Q4_K prefill ran 1.14-1.18x slower (Zen 3).
+  AlignedBuffer<float> d_sum;
   uint64_t input_id = 0;
   const int8_t* xq = nullptr;
   int64_t M = 0, K = 0;
@@ -196,17 +199,20 @@ const TileInputs& tile_inputs(const QuantMatmulProblem& p) {
   t.q.resize(static_cast<size_t>(p.M * p.K / 4));
   t.d.resize(static_cast<size_t>(p.M * groups));
   t.sum.resize(static_cast<size_t>(p.M * groups));
+  t.d_sum.resize(static_cast<size_t>(p.M * groups));
   for (int64_t m0 = 0; m0 < p.M; m0 += kTileRows) {
     const int R = tile_rows_at(m0, p.M);
     int32_t* q = t.q.data() + m0 * p.K / 4;
     float* d = t.d.data() + m0 * groups;
     int32_t* sum = t.sum.data() + m0 * groups;
+    float* d_sum = t.d_sum.data() + m0 * groups;
     for (int r = 0; r < R; ++r) {
       const int8_t* xq = p.xq + (m0 + r) * p.K;
       for (int64_t i = 0; i < p.K / 4; ++i) __builtin_memcpy(q + i * R + r, xq + 4 * i, 4);
       for (int64_t g = 0; g < groups; ++g) {
         d[g * R + r] = p.xd[(m0 + r) * groups + g];
         sum[g * R + r] = p.xsum[(m0 + r) * groups + g];
+        d_sum[g * R + r] = d[g * R + r] * static_cast<float>(sum[g * R + r]);
       }
     }
   }
@@ -240,6 +246,7 @@ LOWSPEC_AVX2 void panel_tile(const QuantMatmulProblem& p, const Panel& panel, co
   const int32_t* xq = in.q.data() + m0 * p.K / 4;
   const float* xd = in.d.data() + m0 * groups;
   const int32_t* xsum = in.sum.data() + m0 * groups;
+  const float* xd_sum = in.d_sum.data() + m0 * groups;
   constexpr int kWiden = steps_per_widen(F);
   const __m256i ones = _mm256_set1_epi16(1);
   __m256 acc[R];
@@ -296,8 +303,7 @@ LOWSPEC_AVX2 void panel_tile(const QuantMatmulProblem& p, const Panel& panel, co
                                acc[r]);
       if constexpr (F == Form::KQuant) {
         const __m256 offset = _mm256_load_ps(panel.offset.data() + g * kPanel);
-        acc[r] = _mm256_fnmadd_ps(offset, _mm256_set1_ps(dx * static_cast<float>(xsum[g * R + r])),
-                                  acc[r]);
+        acc[r] = _mm256_fnmadd_ps(offset, _mm256_set1_ps(xd_sum[g * R + r]), acc[r]);
       }
     }
   }
