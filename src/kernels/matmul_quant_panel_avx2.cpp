@@ -180,6 +180,10 @@ struct TileInputs {
   // d * sum, the k-quants' offsets' factor: made per tile group in the body it took a scalar
   // int-to-float conversion per row and group, and Q4_K prefill ran 1.14-1.18x slower (Zen 3).
   AlignedBuffer<float> d_sum;
+  // Q6_K: the sums of each group's two 16-element halves as an int16 pair (first | second << 16),
+  // made on the first call that asks for them.
+  AlignedBuffer<int32_t> half_sums;
+  bool has_half_sums = false;
   uint64_t input_id = 0;
   const int8_t* xq = nullptr;
   int64_t M = 0, K = 0;
@@ -190,11 +194,32 @@ inline int tile_rows_at(int64_t m, int64_t M) {
   return static_cast<int>(std::min<int64_t>(kTileRows, M - m));
 }
 
-const TileInputs& tile_inputs(const QuantMatmulProblem& p) {
+// The halves' sums (|sum| <= 16 * 127 fits int16) in the tiles' layout.
+void add_half_sums(const QuantMatmulProblem& p, TileInputs& t) {
+  const int64_t groups = p.K / kGroup;
+  t.half_sums.resize(static_cast<size_t>(p.M * groups));
+  for (int64_t m0 = 0; m0 < p.M; m0 += kTileRows) {
+    const int R = tile_rows_at(m0, p.M);
+    for (int r = 0; r < R; ++r) {
+      for (int64_t g = 0; g < groups; ++g) {
+        const int8_t* x = p.xq + (m0 + r) * p.K + g * kGroup;
+        int32_t a = 0, b = 0;
+        for (int j = 0; j < kGroup / 2; ++j) a += x[j], b += x[kGroup / 2 + j];
+        t.half_sums[m0 * groups + g * R + r] = static_cast<int32_t>(
+            static_cast<uint16_t>(a) | static_cast<uint32_t>(static_cast<uint16_t>(b)) << 16);
+      }
+    }
+  }
+  t.has_half_sums = true;
+}
+
+const TileInputs& tile_inputs(const QuantMatmulProblem& p, bool half_sums) {
   thread_local TileInputs t;
   if (p.input_id != 0 && t.input_id == p.input_id && t.xq == p.xq && t.M == p.M && t.K == p.K) {
+    if (half_sums && !t.has_half_sums) add_half_sums(p, t);
     return t;
   }
+  t.has_half_sums = false;
   const int64_t groups = p.K / kGroup;
   t.q.resize(static_cast<size_t>(p.M * p.K / 4));
   t.d.resize(static_cast<size_t>(p.M * groups));
@@ -220,6 +245,7 @@ const TileInputs& tile_inputs(const QuantMatmulProblem& p) {
   t.xq = p.xq;
   t.M = p.M;
   t.K = p.K;
+  if (half_sums) add_half_sums(p, t);
   return t;
 }
 
@@ -241,7 +267,7 @@ LOWSPEC_AVX2_INLINE inline __m256i step_product(__m256i ws, int32_t x4) {
 // y[m0..m0+R, n0..n0+cols) from the packed panel.
 template <int R, Form F>
 LOWSPEC_AVX2 void panel_tile(const QuantMatmulProblem& p, const Panel& panel, const TileInputs& in,
-                             const int16_t* sum16, int64_t m0, int64_t n0, int cols) {
+                             int64_t m0, int64_t n0, int cols) {
   const int64_t groups = p.K / kGroup;
   const int32_t* xq = in.q.data() + m0 * p.K / 4;
   const float* xd = in.d.data() + m0 * groups;
@@ -260,10 +286,7 @@ LOWSPEC_AVX2 void panel_tile(const QuantMatmulProblem& p, const Panel& panel, co
       mult[1] = _mm256_load_si256(sub + 2);
       for (int r = 0; r < R; ++r) {
         // -32 * (sc_a * sum(x_a) + sc_b * sum(x_b)) per column; |sum| <= 16 * 127 fits int16.
-        const int16_t* s = sum16 + (m0 + r) * (p.K / 16) + 2 * g;
-        const __m256i sums = _mm256_set1_epi32(
-            static_cast<int32_t>(static_cast<uint16_t>(s[0]) |
-                                 static_cast<uint32_t>(static_cast<uint16_t>(s[1])) << 16));
+        const __m256i sums = _mm256_set1_epi32(in.half_sums[m0 * groups + g * R + r]);
         dot[r] =
             _mm256_sub_epi32(_mm256_setzero_si256(),
                              _mm256_slli_epi32(_mm256_madd_epi16(_mm256_load_si256(sub), sums), 5));
@@ -318,30 +341,29 @@ LOWSPEC_AVX2 void panel_tile(const QuantMatmulProblem& p, const Panel& panel, co
 template <Form F>
 LOWSPEC_AVX2 void panel_columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
   thread_local Panel panel;
-  const TileInputs& inputs = tile_inputs(p);
-  const int16_t* sum16 = F == Form::Q6_K ? activation_sums_of_16(p) : nullptr;
+  const TileInputs& inputs = tile_inputs(p, F == Form::Q6_K);
   for (int64_t n = n0; n < n1; n += kPanel) {
     const int cols = static_cast<int>(std::min<int64_t>(kPanel, n1 - n));
     pack_panel(p, n, cols, panel);
     for (int64_t m = 0; m < p.M; m += kTileRows) {
       switch (std::min<int64_t>(kTileRows, p.M - m)) {
         case 1:
-          panel_tile<1, F>(p, panel, inputs, sum16, m, n, cols);
+          panel_tile<1, F>(p, panel, inputs, m, n, cols);
           break;
         case 2:
-          panel_tile<2, F>(p, panel, inputs, sum16, m, n, cols);
+          panel_tile<2, F>(p, panel, inputs, m, n, cols);
           break;
         case 3:
-          panel_tile<3, F>(p, panel, inputs, sum16, m, n, cols);
+          panel_tile<3, F>(p, panel, inputs, m, n, cols);
           break;
         case 4:
-          panel_tile<4, F>(p, panel, inputs, sum16, m, n, cols);
+          panel_tile<4, F>(p, panel, inputs, m, n, cols);
           break;
         case 5:
-          panel_tile<5, F>(p, panel, inputs, sum16, m, n, cols);
+          panel_tile<5, F>(p, panel, inputs, m, n, cols);
           break;
         default:
-          panel_tile<kTileRows, F>(p, panel, inputs, sum16, m, n, cols);
+          panel_tile<kTileRows, F>(p, panel, inputs, m, n, cols);
       }
     }
   }
