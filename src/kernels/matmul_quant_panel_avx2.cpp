@@ -1,14 +1,14 @@
 // AVX2 prefill body for block-quantized weights (M > 4), for cores without AVX-512: weight rows
 // are unpacked 8 at a time into a panel laid out the way maddubs consumes them — for each
 // 4-element step k, the 8 rows' 4 bytes side by side in one ymm — beside each group's 8 scales
-// and offsets. One ymm of weights then serves a tile of up to 4 input rows, each row's 4 int8
-// activations broadcast from memory:
+// and offsets. One ymm of weights then serves a tile of up to 6 input rows, each row's 4 int8
+// activations broadcast from memory (the rows laid out per tile, see TileInputs):
 //   per step and row: maddubs (32 multiply-adds into 16 int16 pairs), add into int16 sums;
 //   every few steps the int16 sums widen into int32 with one madd;
 //   per group: acc += (scale * dx) * dot (- offset * dx * sum(x) for the k-quants)
 // maddubs takes unsigned by signed bytes and saturates int16 pairs, so each format keeps its sums
 // in range by construction: Q4_0 nibbles (<= 15) run all 8 steps of a group in int16 (8 * 2 * 15
-// * 127 < 32768), its - 8 taken as a dot starting at -8 * sum(x); Q4_K/Q5_K values (<= 31) widen
+// * 127 < 32768), its - 8 taken as -8 * sum(x) added to the dot; Q4_K/Q5_K values (<= 31) widen
 // every 4 steps; Q8_0 stays signed in the panel and enters as |w| with the weights' signs moved
 // to the activations (|pair| <= 2 * 128 * 127), widened every step. Q6_K values (<= 63) widen
 // every 2 steps (2 * 2 * 63 * 127 < 32768) by a madd with each column's int8 sub-block scale
