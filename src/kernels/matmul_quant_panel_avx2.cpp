@@ -197,16 +197,16 @@ inline int tile_rows_at(int64_t m, int64_t M) {
 // The halves' sums (|sum| <= 16 * 127 fits int16) in the tiles' layout.
 void add_half_sums(const QuantMatmulProblem& p, TileInputs& t) {
   const int64_t groups = p.K / kGroup;
+  const int16_t* sums16 = activation_sums_of_16(p);  // row m's group g halves: m * 2 groups + 2g
   t.half_sums.resize(static_cast<size_t>(p.M * groups));
   for (int64_t m0 = 0; m0 < p.M; m0 += kTileRows) {
     const int R = tile_rows_at(m0, p.M);
     for (int r = 0; r < R; ++r) {
       for (int64_t g = 0; g < groups; ++g) {
-        const int8_t* x = p.xq + (m0 + r) * p.K + g * kGroup;
-        int32_t a = 0, b = 0;
-        for (int j = 0; j < kGroup / 2; ++j) a += x[j], b += x[kGroup / 2 + j];
-        t.half_sums[m0 * groups + g * R + r] = static_cast<int32_t>(
-            static_cast<uint16_t>(a) | static_cast<uint32_t>(static_cast<uint16_t>(b)) << 16);
+        const int16_t* halves = sums16 + ((m0 + r) * groups + g) * 2;
+        t.half_sums[m0 * groups + g * R + r] =
+            static_cast<int32_t>(static_cast<uint16_t>(halves[0]) |
+                                 static_cast<uint32_t>(static_cast<uint16_t>(halves[1])) << 16);
       }
     }
   }
