@@ -117,7 +117,7 @@ int run(const BenchArgs& a) {
   return s.failed > 0 ? 1 : 0;
 }
 
-CommandRegistrar reg{{"bench",
+CommandRegistrar bench_command{{"bench",
                       "Run the benchmark study: speed, memory and quality of each model x format "
                       "x threads x batch, each in its own process; resumable (finished "
                       "configurations are not run again)",

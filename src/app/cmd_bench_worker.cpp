@@ -9,7 +9,7 @@
 namespace lowspec::app {
 namespace {
 
-CommandRegistrar reg{{"bench-worker",
+CommandRegistrar bench_worker_command{{"bench-worker",
                       "Run one benchmark configuration given as JSON and print its record "
                       "(used by lowspec bench; each configuration runs in its own process)",
                       [](CLI::App& app) -> std::function<int()> {

@@ -132,7 +132,7 @@ int run(const CompareArgs& a) {
   return 0;
 }
 
-CommandRegistrar reg{
+CommandRegistrar compare_command{
     {"compare",
      "Quality cost of a weight quantization: perplexity, KL divergence and top-1 agreement of the "
      "quantized model against the model as stored",

@@ -52,7 +52,7 @@ int run(const DetokenizeOptions& opt) {
   return 0;
 }
 
-CommandRegistrar reg{{"detokenize", "Turn token ids (--ids or standard input) back into text",
+CommandRegistrar detokenize_command{{"detokenize", "Turn token ids (--ids or standard input) back into text",
                       [](CLI::App& app) -> std::function<int()> {
                         auto opt = std::make_shared<DetokenizeOptions>();
                         app.add_option("--tokenizer", opt->tokenizer, "Tokenizer file or model folder")

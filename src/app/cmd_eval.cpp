@@ -71,7 +71,7 @@ int run(const EvalArgs& a) {
   return 0;
 }
 
-CommandRegistrar reg{{"eval", "Evaluate a model's quality on a dataset: qa (SQuAD), summarize (CNN/DailyMail), perplexity",
+CommandRegistrar eval_command{{"eval", "Evaluate a model's quality on a dataset: qa (SQuAD), summarize (CNN/DailyMail), perplexity",
                       [](CLI::App& app) -> std::function<int()> {
                         auto a = std::make_shared<EvalArgs>();
                         app.add_option("--model", a->model, "Hugging Face model folder (with its tokenizer)")->required();

@@ -49,7 +49,7 @@ int run(const FillMaskArgs& args) {
   return 0;
 }
 
-CommandRegistrar reg{{"fill-mask", "Predict the tokens behind [MASK] with a masked-LM encoder (DistilBERT, MobileBERT)",
+CommandRegistrar fill_mask_command{{"fill-mask", "Predict the tokens behind [MASK] with a masked-LM encoder (DistilBERT, MobileBERT)",
                       [](CLI::App& app) -> std::function<int()> {
                         auto args = std::make_shared<FillMaskArgs>();
                         app.add_option("--model", args->model, "Hugging Face model folder")->required();

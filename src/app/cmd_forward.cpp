@@ -71,7 +71,7 @@ int run(const ForwardArgs& args) {
   return 0;
 }
 
-CommandRegistrar reg{{"forward", "Run one forward pass: inputs and outputs as safetensors tensors named as Hugging Face does",
+CommandRegistrar forward_command{{"forward", "Run one forward pass: inputs and outputs as safetensors tensors named as Hugging Face does",
                       [](CLI::App& app) -> std::function<int()> {
                         auto args = std::make_shared<ForwardArgs>();
                         app.add_option("--model", args->model, "Hugging Face model folder")->required();

@@ -156,7 +156,7 @@ int run(const GenerateArgs& a) {
   return 0;
 }
 
-CommandRegistrar reg{
+CommandRegistrar generate_command{
     {"generate", "Generate tokens from a prompt with a causal LM (greedy with --temperature 0)",
      [](CLI::App& app) -> std::function<int()> {
        auto a = std::make_shared<GenerateArgs>();

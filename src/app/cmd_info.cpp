@@ -310,7 +310,7 @@ int run_info(const InfoArgs& a) {
   return run_hf(a);
 }
 
-CommandRegistrar reg{{"info", "Describe a model (shapes, parameters, files, RAM estimate) or this system",
+CommandRegistrar info_command{{"info", "Describe a model (shapes, parameters, files, RAM estimate) or this system",
                       [](CLI::App& cmd) -> std::function<int()> {
                         auto args = std::make_shared<InfoArgs>();
                         cmd.add_option("MODEL", args->model, "model folder, config.json or .gguf file");

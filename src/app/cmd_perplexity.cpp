@@ -93,7 +93,7 @@ int run(const PerplexityArgs& a) {
   return 0;
 }
 
-CommandRegistrar reg{{"perplexity", "Sliding-window perplexity of a causal LM (transformers docs' method); pseudo-perplexity of a masked LM",
+CommandRegistrar perplexity_command{{"perplexity", "Sliding-window perplexity of a causal LM (transformers docs' method); pseudo-perplexity of a masked LM",
                       [](CLI::App& app) -> std::function<int()> {
                         auto a = std::make_shared<PerplexityArgs>();
                         app.add_option("--model", a->model, "Hugging Face model folder")->required();

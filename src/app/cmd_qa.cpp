@@ -61,7 +61,7 @@ int run(const QaArgs& args) {
   return 0;
 }
 
-CommandRegistrar reg{{"qa", "Answer a question from a context with an encoder QA model (DistilBERT, MobileBERT)",
+CommandRegistrar qa_command{{"qa", "Answer a question from a context with an encoder QA model (DistilBERT, MobileBERT)",
                       [](CLI::App& app) -> std::function<int()> {
                         auto args = std::make_shared<QaArgs>();
                         app.add_option("--model", args->model, "Hugging Face model folder")->required();

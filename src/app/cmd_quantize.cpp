@@ -97,7 +97,7 @@ int run(const QuantizeArgs& a) {
   return 0;
 }
 
-CommandRegistrar reg{
+CommandRegistrar quantize_command{
     {"quantize", "Write a Hugging Face decoder folder as a GGUF file (q8_0, q4_0, k-quants, float)",
      [](CLI::App& app) -> std::function<int()> {
        auto a = std::make_shared<QuantizeArgs>();

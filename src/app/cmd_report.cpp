@@ -10,7 +10,7 @@
 namespace lowspec::app {
 namespace {
 
-CommandRegistrar reg{{"report", "Print the results database as comparison tables (md, csv or json)",
+CommandRegistrar report_command{{"report", "Print the results database as comparison tables (md, csv or json)",
                       [](CLI::App& app) -> std::function<int()> {
                         auto db = std::make_shared<std::string>();
                         auto format = std::make_shared<std::string>("md");

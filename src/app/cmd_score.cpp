@@ -167,7 +167,7 @@ int run_score(const ScoreArgs& args) {
   return 0;
 }
 
-CommandRegistrar reg{{"score", "Score predictions against references (SQuAD EM/F1, BLEU, sentence BLEU, ROUGE)",
+CommandRegistrar score_command{{"score", "Score predictions against references (SQuAD EM/F1, BLEU, sentence BLEU, ROUGE)",
                       [](CLI::App& app) -> std::function<int()> {
                         auto args = std::make_shared<ScoreArgs>();
                         app.add_option("--metric", args->metric, "squad, bleu, sentence-bleu or rouge")

@@ -52,7 +52,7 @@ int run(const SummarizeArgs& a) {
   return 0;
 }
 
-CommandRegistrar reg{{"summarize", "Summarize one article with a causal LM (greedy, the family's prompt)",
+CommandRegistrar summarize_command{{"summarize", "Summarize one article with a causal LM (greedy, the family's prompt)",
                       [](CLI::App& app) -> std::function<int()> {
                         auto a = std::make_shared<SummarizeArgs>();
                         app.add_option("--model", a->model, "Hugging Face model folder (with its tokenizer)")->required();

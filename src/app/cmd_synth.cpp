@@ -45,7 +45,7 @@ int run_synth(const SynthArgs& a) {
   return 0;
 }
 
-CommandRegistrar reg{{"synth", "Write a model folder with deterministic random weights at a config's real shapes",
+CommandRegistrar synth_command{{"synth", "Write a model folder with deterministic random weights at a config's real shapes",
                       [](CLI::App& cmd) -> std::function<int()> {
                         auto args = std::make_shared<SynthArgs>();
                         cmd.add_option("CONFIG", args->config, "config.json or a model folder holding one")

@@ -44,7 +44,7 @@ int run(const TokenizeOptions& opt) {
   return 0;
 }
 
-CommandRegistrar reg{{"tokenize",
+CommandRegistrar tokenize_command{{"tokenize",
                       "Tokenize standard input (taken whole) with a tokenizer.json, tokenizer.model, "
                       "vocab.txt, .gguf or model folder",
                       [](CLI::App& app) -> std::function<int()> {

@@ -7,7 +7,7 @@
 
 namespace lowspec::app {
 namespace {
-CommandRegistrar reg{{"version", "Print the version, git commit and CPU features in use",
+CommandRegistrar version_command{{"version", "Print the version, git commit and CPU features in use",
                       [](CLI::App&) -> std::function<int()> {
                         return [] {
                           std::printf("lowspec %s (%s)\ncpu: %s\n", version(), git_commit(),
