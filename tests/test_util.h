@@ -2,6 +2,8 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -14,6 +16,14 @@ inline std::string fixture(const std::string& rel) {
   std::filesystem::path p = std::filesystem::path(LOWSPEC_FIXTURES) / rel;
   return p.string();
 }
+
+// Fixtures that tests of several layers read.
+inline constexpr const char* kBertTokenizer = "tokenizers/hf/bert-base-uncased";
+inline constexpr int64_t kBertVocab = 30522;  // kBertTokenizer's vocabulary
+inline constexpr const char* kSquadSample = "data/squad/sample-v1.1.json";
+
+// The position of the largest of n values (the first of equal ones).
+inline int64_t argmax(const float* v, int64_t n) { return std::max_element(v, v + n) - v; }
 
 inline bool in_ci() {
   const char* ci = std::getenv("CI");

@@ -10,7 +10,7 @@
 namespace lowspec {
 namespace {
 
-constexpr const char* kName = "crafted.safetensors";
+constexpr const char* kFileName = "crafted.safetensors";
 
 std::vector<uint8_t> file_with_header(const std::string& json, size_t data_bytes, uint64_t declared_len = 0) {
   uint64_t n = declared_len ? declared_len : json.size();
@@ -23,11 +23,11 @@ std::vector<uint8_t> file_with_header(const std::string& json, size_t data_bytes
 
 void expect_error(const std::vector<uint8_t>& bytes, const std::string& needle) {
   try {
-    parse_safetensors(bytes, kName);
+    parse_safetensors(bytes, kFileName);
     ADD_FAILURE() << "expected an error containing \"" << needle << "\"";
   } catch (const Error& e) {
     std::string msg = e.what();
-    EXPECT_EQ(msg.rfind(std::string(kName) + ": ", 0), 0u) << msg;
+    EXPECT_EQ(msg.rfind(std::string(kFileName) + ": ", 0), 0u) << msg;
     EXPECT_NE(msg.find(needle), std::string::npos) << msg;
   }
 }
@@ -35,7 +35,7 @@ void expect_error(const std::vector<uint8_t>& bytes, const std::string& needle) 
 TEST(SafetensorsBad, ValidFileParses) {
   auto h = parse_safetensors(
       file_with_header(R"({"a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},"__metadata__":{"k":"v"}})", 16),
-      kName);
+      kFileName);
   ASSERT_EQ(h.entries.size(), 1u);
   EXPECT_EQ(h.metadata.at("k"), "v");
 }
@@ -43,7 +43,7 @@ TEST(SafetensorsBad, ValidFileParses) {
 TEST(SafetensorsBad, EveryTruncationIsAnError) {
   auto good = file_with_header(R"({"a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}})", 16);
   for (size_t n = 0; n < good.size(); ++n)
-    EXPECT_THROW(parse_safetensors(std::span(good.data(), n), kName), Error) << "length " << n;
+    EXPECT_THROW(parse_safetensors(std::span(good.data(), n), kFileName), Error) << "length " << n;
 }
 
 TEST(SafetensorsBad, HeaderErrors) {

@@ -42,7 +42,7 @@ std::unique_ptr<QuantWeights> random_quant_weights(DType dtype, int64_t N, int64
   return w;
 }
 
-struct Shape {
+struct QuantShape {
   int64_t K, N;
 };
 
@@ -60,10 +60,10 @@ TEST_P(QuantMatmulPath, MatchesQuantizedReferenceOnAwkwardShapes) {
   const int64_t ms[] = {1, 2, 3, 4, 5, 7, 13, 40};
   // one block, an odd number of blocks, N tails of every tile width, whole 16-block steps of
   // Q4_0 decode with and without a partial one
-  const Shape shapes[] = {{32, 1}, {32, 7}, {96, 5}, {288, 33}, {64, 67}, {1024, 9}, {2080, 10}};
+  const QuantShape shapes[] = {{32, 1}, {32, 7}, {96, 5}, {288, 33}, {64, 67}, {1024, 9}, {2080, 10}};
   std::mt19937 rng(7);
   for (DType dtype : {DType::Q8_0, DType::Q4_0}) {
-    for (const Shape& s : shapes) {
+    for (const QuantShape& s : shapes) {
       const auto w = random_quant_weights(dtype, s.N, s.K, rng);
       const std::vector<float> bias = random_floats(static_cast<size_t>(s.N), rng);
       for (int64_t M : ms) {

@@ -67,7 +67,7 @@ TEST(DecodeGroup, UnsignedRangesPerFormat) {
   }
 }
 
-struct Weights {
+struct KQuantWeights {
   AlignedBuffer<uint8_t> storage;
   TensorView view;
   std::vector<float> values;  // dequantized [N, K]
@@ -89,7 +89,7 @@ std::vector<float> rounded_activations(const std::vector<float>& x, int64_t M, i
 }
 
 // Sum of |x w| over row m of x and column n of y: the scale a float sum's rounding error goes by.
-double magnitude(const std::vector<float>& xr, const Weights& w, const std::vector<float>& bias,
+double magnitude(const std::vector<float>& xr, const KQuantWeights& w, const std::vector<float>& bias,
                  int64_t K, int64_t N, int64_t i) {
   double sum = std::fabs(bias[i % N]);
   for (int64_t k = 0; k < K; ++k) sum += std::fabs(xr[i / N * K + k] * w.values[i % N * K + k]);
@@ -102,7 +102,7 @@ TEST(KQuantMatmul, EqualsFloatMathOnDequantizedOperands) {
   for (DType t : kKQuants) {
     for (int64_t K : {256, 768, 2304}) {
       for (int64_t N : {1, 7, 33}) {
-        Weights w;
+        KQuantWeights w;
         const std::vector<float> f = random_floats(N * K, rng);
         w.view = quantize_matrix(TensorView{DType::F32, {N, K}, f.data(), f.size() * 4}, t,
                                  w.storage, pool);

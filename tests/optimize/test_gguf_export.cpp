@@ -21,6 +21,7 @@
 #include "test_util.h"
 
 using namespace lowspec;
+using lowspec::test::argmax;
 using lowspec::test::TempDir;
 
 namespace {
@@ -62,10 +63,6 @@ std::string golden_inputs(const SafetensorsFile& golden, const std::string& whic
 std::string json_ids(const std::string& json) {
   const size_t begin = json.find("\"ids\":[");
   return begin == std::string::npos ? json : json.substr(begin, json.find(']', begin) - begin);
-}
-
-int64_t argmax(const float* v, int64_t n) {
-  return std::max_element(v, v + n) - v;
 }
 
 class GgufExport : public ::testing::TestWithParam<std::string> {};

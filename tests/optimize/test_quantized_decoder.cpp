@@ -19,6 +19,7 @@
 #include "test_util.h"
 
 using namespace lowspec;
+using lowspec::test::argmax;
 using lowspec::test::TempDir;
 
 namespace {
@@ -42,12 +43,6 @@ Logits forward(const std::string& model, const std::string& inputs, const std::s
 }
 
 constexpr float kTieMargin = 0.1f;
-
-int64_t argmax(const float* v, int64_t n) {
-  int64_t best = 0;
-  for (int64_t i = 1; i < n; ++i) best = v[i] > v[best] ? i : best;
-  return best;
-}
 
 // How far the top logit leads the runner-up.
 float top_lead(const float* v, int64_t n) {

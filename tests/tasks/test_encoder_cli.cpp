@@ -10,12 +10,11 @@
 namespace lowspec::test {
 namespace {
 
-const std::string kBert = "tokenizers/hf/bert-base-uncased";
 
 class EncoderCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (const std::string rel : {kBert, std::string("hf-tiny/distilbert-qa"), std::string("hf-tiny/mobilebert-mlm")}) {
+    for (const std::string rel : {std::string(kBertTokenizer), std::string("hf-tiny/distilbert-qa"), std::string("hf-tiny/mobilebert-mlm")}) {
       if (!std::filesystem::exists(fixture(rel))) {
         if (in_ci()) FAIL() << "missing fixture " << rel;
         GTEST_SKIP() << "fixture not present: " << rel;
@@ -28,7 +27,7 @@ class EncoderCli : public ::testing::Test {
   }
   std::string qa_dir() const { return dir_.file("qa"); }
   std::string mlm_dir() const { return dir_.file("mlm"); }
-  std::string tokenizer() const { return " --tokenizer '" + fixture(kBert) + "'"; }
+  std::string tokenizer() const { return " --tokenizer '" + fixture(kBertTokenizer) + "'"; }
   TempDir dir_;
 };
 

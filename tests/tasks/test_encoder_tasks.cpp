@@ -19,9 +19,6 @@
 namespace lowspec::test {
 namespace {
 
-constexpr int64_t kBertVocab = 30522;
-const char* kBert = "tokenizers/hf/bert-base-uncased";
-const char* kSquad = "data/squad/sample-v1.1.json";
 
 struct SquadQuestion {
   std::string question, context;
@@ -29,7 +26,7 @@ struct SquadQuestion {
 
 std::vector<SquadQuestion> squad_questions() {
   std::vector<SquadQuestion> out;
-  const Json j = load_json_file(fixture(kSquad));
+  const Json j = load_json_file(fixture(kSquadSample));
   for (const Json& article : j.at("data"))
     for (const Json& paragraph : article.at("paragraphs"))
       for (const Json& qa : paragraph.at("qas"))
@@ -46,13 +43,13 @@ int64_t code_points(const std::string& s, size_t bytes) {
 class QaEndToEnd : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(QaEndToEnd, AnswersAreSpansOfTheContextWhateverTheWindowing) {
-  LOWSPEC_REQUIRE_FIXTURE(kBert);
-  LOWSPEC_REQUIRE_FIXTURE(kSquad);
+  LOWSPEC_REQUIRE_FIXTURE(kBertTokenizer);
+  LOWSPEC_REQUIRE_FIXTURE(kSquadSample);
   LOWSPEC_REQUIRE_FIXTURE("hf-tiny/" + GetParam());
   TempDir dir;
   write_widened_encoder(fixture("hf-tiny/" + GetParam()), dir.path().string(), kBertVocab, 512);
   EncoderModel model(dir.path().string());
-  const auto tok = tokenizer::load_tokenizer(fixture(kBert));
+  const auto tok = tokenizer::load_tokenizer(fixture(kBertTokenizer));
   ThreadPool pool(2);
   const std::vector<SquadQuestion> questions = squad_questions();
   ASSERT_GE(questions.size(), 8u);
@@ -100,13 +97,13 @@ INSTANTIATE_TEST_SUITE_P(Widened, QaEndToEnd, ::testing::Values("distilbert-qa",
 class QaErrors : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!std::filesystem::exists(fixture(kBert)) || !std::filesystem::exists(fixture("hf-tiny/distilbert-qa"))) {
+    if (!std::filesystem::exists(fixture(kBertTokenizer)) || !std::filesystem::exists(fixture("hf-tiny/distilbert-qa"))) {
       if (in_ci()) FAIL() << "missing fixtures";
       GTEST_SKIP();
     }
     write_widened_encoder(fixture("hf-tiny/distilbert-qa"), dir_.path().string(), kBertVocab, 512);
     model_ = std::make_unique<EncoderModel>(dir_.path().string());
-    tok_ = tokenizer::load_tokenizer(fixture(kBert));
+    tok_ = tokenizer::load_tokenizer(fixture(kBertTokenizer));
   }
   std::string error_of(const std::string& question, const std::string& context) {
     try {
@@ -132,12 +129,12 @@ TEST_F(QaErrors, EmptyQuestionOrContextAndOverlongQuestionsAreClearErrors) {
 }
 
 TEST(FillMask, TopKTokensPerMaskWithTheirProbabilities) {
-  LOWSPEC_REQUIRE_FIXTURE(kBert);
+  LOWSPEC_REQUIRE_FIXTURE(kBertTokenizer);
   LOWSPEC_REQUIRE_FIXTURE("hf-tiny/distilbert-mlm");
   TempDir dir;
   write_widened_encoder(fixture("hf-tiny/distilbert-mlm"), dir.path().string(), kBertVocab, 512);
   EncoderModel model(dir.path().string());
-  const auto tok = tokenizer::load_tokenizer(fixture(kBert));
+  const auto tok = tokenizer::load_tokenizer(fixture(kBertTokenizer));
   ThreadPool pool(2);
   const auto fills = fill_mask(model, *tok, "The capital of France is [MASK], not [MASK].", 5, pool);
   ASSERT_EQ(fills.size(), 2u);

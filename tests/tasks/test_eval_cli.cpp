@@ -23,9 +23,9 @@ namespace lowspec {
 namespace {
 
 using test::fixture;
+using test::kSquadSample;
 using test::run_lowspec;
 
-constexpr const char* kSquad = "data/squad/sample-v1.1.json";
 constexpr const char* kSquadHf = "data/squad/transformers-sample.json";
 constexpr const char* kCnnJsonl = "data/cnn_dailymail/train_sample.jsonl";
 constexpr const char* kCnnCsv = "data/cnn_dailymail/train_sample.csv";
@@ -54,7 +54,7 @@ class EvalCli : public ::testing::Test {
     LOWSPEC_REQUIRE_FIXTURE("tokenizers/hf/bert-base-uncased");
     LOWSPEC_REQUIRE_FIXTURE("tokenizers/hf/phi-2");
     LOWSPEC_REQUIRE_FIXTURE("tokenizers/hf/tinyllama-1.1b-chat-v1.0");
-    LOWSPEC_REQUIRE_FIXTURE(kSquad);
+    LOWSPEC_REQUIRE_FIXTURE(kSquadSample);
     ASSERT_NE(dir_, nullptr);
   }
 
@@ -125,13 +125,13 @@ test::TempDir* EvalCli::dir_ = nullptr;
 std::string EvalCli::llama_, EvalCli::phi_, EvalCli::bert_qa_, EvalCli::bert_mlm_;
 
 TEST_F(EvalCli, GenerativeQaWithADecoder) {
-  const Json j = eval_json("--model " + llama_ + " --task qa --data " + fixture(kSquad) + " --limit 3 --seed 7");
+  const Json j = eval_json("--model " + llama_ + " --task qa --data " + fixture(kSquadSample) + " --limit 3 --seed 7");
   expect_common_structure(j, "qa", 3);
   EXPECT_EQ(j.at("method"), "generative");
   EXPECT_EQ(j.at("family"), "llama");
   EXPECT_EQ(j.at("predictions").get<size_t>(), 3u);
   EXPECT_EQ(j.at("settings").at("max_new_tokens").get<int64_t>(), 32);
-  const std::vector<eval::QaExample> data = eval::load_squad(fixture(kSquad), {3, 7});
+  const std::vector<eval::QaExample> data = eval::load_squad(fixture(kSquadSample), {3, 7});
   for (size_t i = 0; i < data.size(); ++i) {
     const Json& item = j.at("items")[i];
     EXPECT_EQ(item.at("id"), data[i].id);
@@ -140,14 +140,14 @@ TEST_F(EvalCli, GenerativeQaWithADecoder) {
     EXPECT_EQ(item.at("prediction").get<std::string>().find('\n'), std::string::npos);
     EXPECT_LE(item.at("input_tokens").get<int64_t>(), 256 - 32);
   }
-  expect_squad_figures_of_items(j, fixture(kSquad), {3, 7});
+  expect_squad_figures_of_items(j, fixture(kSquadSample), {3, 7});
   // Same seed, same examples and the same greedy predictions.
-  const Json again = eval_json("--model " + llama_ + " --task qa --data " + fixture(kSquad) + " --limit 3 --seed 7");
+  const Json again = eval_json("--model " + llama_ + " --task qa --data " + fixture(kSquadSample) + " --limit 3 --seed 7");
   for (size_t i = 0; i < 3; ++i) EXPECT_EQ(again.at("items")[i].at("prediction"), j.at("items")[i].at("prediction"));
 }
 
 TEST_F(EvalCli, ContextIsCutToLeaveRoomForTheAnswer) {
-  const Json j = eval_json("--model " + llama_ + " --task qa --data " + fixture(kSquad) +
+  const Json j = eval_json("--model " + llama_ + " --task qa --data " + fixture(kSquadSample) +
                            " --limit 2 --max-new-tokens 180");
   for (const Json& item : j.at("items")) {
     EXPECT_TRUE(item.at("truncated").get<bool>());
@@ -242,7 +242,7 @@ TEST_F(EvalCli, PseudoPerplexityWithAMaskedLm) {
 
 TEST_F(EvalCli, TextOutputShowsTheFigures) {
   std::string out, err;
-  ASSERT_EQ(run_lowspec("eval --threads 1 --model " + llama_ + " --task qa --limit 1 --data " + fixture(kSquad), &out, &err), 0)
+  ASSERT_EQ(run_lowspec("eval --threads 1 --model " + llama_ + " --task qa --limit 1 --data " + fixture(kSquadSample), &out, &err), 0)
       << err;
   EXPECT_NE(out.find("exact_match = "), std::string::npos) << out;
   EXPECT_NE(out.find("ms per example"), std::string::npos) << out;
@@ -291,23 +291,23 @@ TEST_F(EvalCli, ModelsThatCannotDoTheTask) {
   LOWSPEC_REQUIRE_FIXTURE(kCnnJsonl);
   expect_user_error("eval --model " + bert_qa_ + " --task summarize --data " + fixture(kCnnJsonl),
                     "summarization needs a decoder");
-  expect_user_error("eval --model " + bert_mlm_ + " --task qa --data " + fixture(kSquad),
+  expect_user_error("eval --model " + bert_mlm_ + " --task qa --data " + fixture(kSquadSample),
                     "no question-answering head");
   expect_user_error("eval --model " + bert_qa_ + " --task perplexity --data " + fixture(kShakespeare),
                     "no language-model head");
   // The hf-tiny folder has no tokenizer.
-  expect_user_error("eval --model " + fixture("hf-tiny/llama") + " --task qa --data " + fixture(kSquad), "tokenizer");
+  expect_user_error("eval --model " + fixture("hf-tiny/llama") + " --task qa --data " + fixture(kSquadSample), "tokenizer");
   // A real tokenizer beside a model with a 512-token vocabulary.
   const std::filesystem::path small = dir_->path() / "small-vocab";
   std::filesystem::create_directories(small);
   for (const char* f : {"config.json", "model.safetensors", "generation_config.json"})
     std::filesystem::copy_file(fixture(std::string("hf-tiny/llama/") + f), small / f);
   std::filesystem::copy_file(std::filesystem::path(llama_) / "tokenizer.json", small / "tokenizer.json");
-  expect_user_error("eval --model " + small.string() + " --task qa --data " + fixture(kSquad),
+  expect_user_error("eval --model " + small.string() + " --task qa --data " + fixture(kSquadSample),
                     "the tokenizer has 32000 ids but the model's vocabulary has 512");
-  expect_user_error("eval --model " + llama_ + " --task translate --data " + fixture(kSquad), "unknown task");
-  expect_user_error("eval --model " + llama_ + " --task qa --quant q3_x --data " + fixture(kSquad), "q3_x");
-  expect_user_error("eval --model " + llama_ + " --task qa --max-new-tokens 256 --data " + fixture(kSquad),
+  expect_user_error("eval --model " + llama_ + " --task translate --data " + fixture(kSquadSample), "unknown task");
+  expect_user_error("eval --model " + llama_ + " --task qa --quant q3_x --data " + fixture(kSquadSample), "q3_x");
+  expect_user_error("eval --model " + llama_ + " --task qa --max-new-tokens 256 --data " + fixture(kSquadSample),
                     "no room for a prompt");
 }
 
@@ -315,7 +315,7 @@ TEST_F(EvalCli, BenchWorkerRecordsQualityAndFlagsSyntheticWeights) {
   const Json spec = {{"model", {{"name", "tiny-llama-32k"}, {"path", llama_}, {"synthetic", true}}},
                      {"task", "qa"},
                      {"threads", 1},
-                     {"data", fixture(kSquad)},
+                     {"data", fixture(kSquadSample)},
                      {"limit", 2}};
   std::string out, err;
   ASSERT_EQ(run_lowspec("bench-worker --spec '" + spec.dump() + "'", &out, &err), 0) << err;

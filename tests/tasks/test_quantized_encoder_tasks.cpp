@@ -17,25 +17,22 @@
 namespace lowspec::test {
 namespace {
 
-constexpr int64_t kBertVocab = 30522;
-const char* kBert = "tokenizers/hf/bert-base-uncased";
-const char* kSquad = "data/squad/sample-v1.1.json";
 const char* kWikiText = "data/wikitext-2-raw/wiki.test.raw";
 
 class QuantizedQa : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(QuantizedQa, Q8AnswersEverySquadQuestionAsF32Does) {
-  LOWSPEC_REQUIRE_FIXTURE(kBert);
-  LOWSPEC_REQUIRE_FIXTURE(kSquad);
+  LOWSPEC_REQUIRE_FIXTURE(kBertTokenizer);
+  LOWSPEC_REQUIRE_FIXTURE(kSquadSample);
   LOWSPEC_REQUIRE_FIXTURE("hf-tiny/" + GetParam());
   TempDir dir;
   write_widened_encoder(fixture("hf-tiny/" + GetParam()), dir.path().string(), kBertVocab, 512);
   EncoderModel f32(dir.path().string());
   EncoderModel q8(dir.path().string(), DType::Q8_0);
-  const auto tok = tokenizer::load_tokenizer(fixture(kBert));
+  const auto tok = tokenizer::load_tokenizer(fixture(kBertTokenizer));
   ThreadPool pool(2);
   int questions = 0;
-  const Json squad = load_json_file(fixture(kSquad));
+  const Json squad = load_json_file(fixture(kSquadSample));
   for (const Json& article : squad.at("data")) {
     for (const Json& paragraph : article.at("paragraphs")) {
       const std::string context = paragraph.at("context").get<std::string>();
@@ -73,7 +70,7 @@ void expect_user_error(const std::string& args, const std::string& what) {
 class CompareMaskedLm : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(CompareMaskedLm, ItselfThenQ8ThenQ4OverWikiText) {
-  LOWSPEC_REQUIRE_FIXTURE(kBert);
+  LOWSPEC_REQUIRE_FIXTURE(kBertTokenizer);
   LOWSPEC_REQUIRE_FIXTURE(kWikiText);
   LOWSPEC_REQUIRE_FIXTURE("hf-tiny/" + GetParam());
   TempDir dir;
@@ -81,7 +78,7 @@ TEST_P(CompareMaskedLm, ItselfThenQ8ThenQ4OverWikiText) {
   std::filesystem::create_directory(model);
   write_widened_encoder(fixture("hf-tiny/" + GetParam()), model, kBertVocab, 512);
   for (const char* f : {"tokenizer.json", "tokenizer_config.json", "vocab.txt"})
-    std::filesystem::copy_file(fixture(std::string(kBert) + "/" + f), model + "/" + f);
+    std::filesystem::copy_file(fixture(std::string(kBertTokenizer) + "/" + f), model + "/" + f);
   const std::string cmd = "compare --model " + model + " --text " + fixture(kWikiText) +
                           " --ctx 64 --max-tokens 160 --threads 2 --json --quant ";
   const auto compare = [&](const std::string& quant) {
