@@ -3,7 +3,6 @@
 // keeps the golden's top-1 MLM token and argmax start/end rows.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -20,10 +19,6 @@ namespace {
 // QA start/end logits < 0.05; MLM logits 0.46 (the head's LayerNorm rescales the quantized
 // body's error before the vocabulary projection).
 constexpr double kQaAbsTol = 0.05, kMlmAbsTol = 0.6, kRelTol = 0.02;
-
-int64_t argmax(const float* x, int64_t n) {
-  return std::max_element(x, x + n) - x;
-}
 
 struct Case {
   std::vector<int64_t> ids, mask, types;
