@@ -41,31 +41,35 @@ constexpr int kSteps = kGroup / 4;
 struct Panel {
   AlignedBuffer<uint8_t> w;     // [groups][kSteps][kPanel][4]
   AlignedBuffer<float> scale;   // [groups][kPanel]
-  AlignedBuffer<float> offset;  // [groups][kPanel]
+  AlignedBuffer<float> offset;  // [groups][kPanel], Q4_K/Q5_K's dmin * m
   // Q6_K: [groups][3][kPanel][2] int16: (sc_a, sc_b), (sc_a, sc_a), (sc_b, sc_b) per column.
   AlignedBuffer<int16_t> sub;
 };
 constexpr int kSubScales = 3 * kPanel * 2;  // Panel::sub per group
 
-// Group g of a row as 32 bytes: Q8_0 signed as stored, Q4_0 nibbles in element order, Q4_K and
-// Q5_K unsigned values; scale and offset as decode_group gives them.
-LOWSPEC_AVX2 inline __m256i unpack_group(DType type, const uint8_t* row, int64_t g, float& scale,
-                                         float& offset) {
-  if (type == DType::Q8_0) {
+enum class Form { Q8_0, Q4_0, KQuant, Q6_K };
+
+// Block g of a Q8_0 or Q4_0 row: its 32 values (Q8_0 signed as stored, Q4_0 nibbles in element
+// order) and its f16 scale d.
+template <Form F>
+LOWSPEC_AVX2_INLINE inline __m256i unpack_block(const uint8_t* row, int64_t g, uint16_t& d) {
+  if constexpr (F == Form::Q8_0) {
     const BlockQ8_0& b = reinterpret_cast<const BlockQ8_0*>(row)[g];
-    scale = _cvtsh_ss(b.d);
-    offset = 0.0f;
+    d = b.d;
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs));
-  }
-  if (type == DType::Q4_0) {
+  } else {
     const BlockQ4_0& b = reinterpret_cast<const BlockQ4_0*>(row)[g];
-    scale = _cvtsh_ss(b.d);
-    offset = 8.0f * scale;
+    d = b.d;
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs));
     const __m128i mask = _mm_set1_epi8(0x0f);
     return _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_and_si128(v, mask)),
                                    _mm_and_si128(_mm_srli_epi16(v, 4), mask), 1);
   }
+}
+
+// Group g of a Q4_K / Q5_K row as 32 unsigned bytes; scale and offset as decode_group gives them.
+LOWSPEC_AVX2 inline __m256i unpack_group(DType type, const uint8_t* row, int64_t g, float& scale,
+                                         float& offset) {
   // Q4_K / Q5_K: run j of its super-block, the low (j even) or high nibbles of qs chunk j / 2,
   // Q5_K's bit j of each qh byte moved to bit 4.
   constexpr int kRuns = kSuperBlock / kGroup;
@@ -127,35 +131,49 @@ LOWSPEC_AVX2_INLINE inline void transpose_8x8(__m256i (&r)[8]) {
   }
 }
 
-// Rows [n0, n0 + cols) of W into the panel; missing rows (cols < 8) are zeros.
+// Rows [n0, n0 + cols) of W into the panel; missing rows (cols < 8) are zeros. Q8_0 and Q4_0 widen
+// their 8 f16 scales together: one conversion and one store a group, not 8 of each (Q4_0's - 8 is
+// taken from the activations' sums in the tile, so it has no offsets).
+template <Form F>
 LOWSPEC_AVX2 void pack_panel(const QuantMatmulProblem& p, int64_t n0, int cols, Panel& panel) {
   const int64_t groups = p.K / kGroup;
   const uint64_t row_bytes = *dtype_bytes(p.w_dtype, static_cast<uint64_t>(p.K));
   panel.w.resize(static_cast<size_t>(groups * kGroup * kPanel));
   panel.scale.resize(static_cast<size_t>(groups * kPanel));
-  panel.offset.resize(static_cast<size_t>(groups * kPanel));
-  const bool q6_k = p.w_dtype == DType::Q6_K;
+  constexpr bool q6_k = F == Form::Q6_K;
+  if constexpr (F == Form::KQuant) panel.offset.resize(static_cast<size_t>(groups * kPanel));
   if (q6_k) panel.sub.resize(static_cast<size_t>(groups * kSubScales));
   const uint8_t* w = static_cast<const uint8_t*>(p.w) + n0 * row_bytes;
   for (int64_t g = 0; g < groups; ++g) {
     prefetch_next_panel(w, static_cast<int64_t>(kPanel * row_bytes), g, groups);
     float* scale = panel.scale.data() + g * kPanel;
-    float* offset = panel.offset.data() + g * kPanel;
+    float* offset = F == Form::KQuant ? panel.offset.data() + g * kPanel : nullptr;
     int16_t* sub = q6_k ? panel.sub.data() + g * kSubScales : nullptr;
     __m256i r[kPanel];
-    for (int c = 0; c < kPanel; ++c) {
-      if (c >= cols) {
-        r[c] = _mm256_setzero_si256();
-        scale[c] = offset[c] = 0.0f;
-        if (q6_k) {
-          for (int k = 0; k < 3; ++k)
-            sub[k * 2 * kPanel + 2 * c] = sub[k * 2 * kPanel + 2 * c + 1] = 0;
+    if constexpr (F == Form::Q8_0 || F == Form::Q4_0) {
+      alignas(16) uint16_t d[kPanel];
+      for (int c = 0; c < kPanel; ++c) {
+        d[c] = 0;
+        r[c] = c < cols ? unpack_block<F>(w + c * row_bytes, g, d[c]) : _mm256_setzero_si256();
+      }
+      const __m256 s = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(d)));
+      _mm256_store_ps(scale, s);
+    } else {
+      for (int c = 0; c < kPanel; ++c) {
+        if (c >= cols) {
+          r[c] = _mm256_setzero_si256();
+          scale[c] = 0.0f;
+          if (q6_k) {
+            for (int k = 0; k < 3; ++k)
+              sub[k * 2 * kPanel + 2 * c] = sub[k * 2 * kPanel + 2 * c + 1] = 0;
+          } else {
+            offset[c] = 0.0f;
+          }
+        } else if (q6_k) {
+          r[c] = unpack_q6_k_group(w + c * row_bytes, g, scale[c], sub, c);
+        } else {
+          r[c] = unpack_group(p.w_dtype, w + c * row_bytes, g, scale[c], offset[c]);
         }
-      } else if (q6_k) {
-        r[c] = unpack_q6_k_group(w + c * row_bytes, g, scale[c], sub, c);
-        offset[c] = 0.0f;
-      } else {
-        r[c] = unpack_group(p.w_dtype, w + c * row_bytes, g, scale[c], offset[c]);
       }
     }
     transpose_8x8(r);
@@ -163,8 +181,6 @@ LOWSPEC_AVX2 void pack_panel(const QuantMatmulProblem& p, int64_t n0, int cols, 
     for (int j = 0; j < kSteps; ++j) _mm256_store_si256(out + j, r[j]);
   }
 }
-
-enum class Form { Q8_0, Q4_0, KQuant, Q6_K };
 
 // The input rows of each register tile side by side, so that a tile reads all of its rows through
 // one pointer per array: a tile of R rows from row m0 has its 4-byte steps at q + m0 * K / 4,
@@ -344,7 +360,7 @@ LOWSPEC_AVX2 void panel_columns(const QuantMatmulProblem& p, int64_t n0, int64_t
   const TileInputs& inputs = tile_inputs(p, F == Form::Q6_K);
   for (int64_t n = n0; n < n1; n += kPanel) {
     const int cols = static_cast<int>(std::min<int64_t>(kPanel, n1 - n));
-    pack_panel(p, n, cols, panel);
+    pack_panel<F>(p, n, cols, panel);
     for (int64_t m = 0; m < p.M; m += kTileRows) {
       switch (std::min<int64_t>(kTileRows, p.M - m)) {
         case 1:
