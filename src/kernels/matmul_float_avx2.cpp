@@ -1,6 +1,10 @@
 // AVX2+FMA body for F32/F16/BF16 weights, the same two algorithms as matmul_float_avx512.cpp at
-// 8 lanes: matrix-vector for M <= 4, packed GEMM with a 6x16 register tile (12 ymm accumulators)
-// otherwise. Weights are widened to float exactly (F16C, shifts for bf16).
+// 8 lanes: matrix-vector for M <= 4, otherwise the weight-broadcast GEMM of
+// matmul_float_blocking.h with a 6x16 register tile (6 weight rows by 16 input rows, 12 ymm
+// accumulators). Weights are widened to float exactly (F16C, shifts for bf16). On Zen 3 the
+// packed form before it (x broadcast against weights packed transposed, y read and written once
+// per kDepth) reached 0.72-0.86 of the FMA peak, 10-14 % of the time in its pack; this one
+// 0.86-0.89 (bench_matmul, TinyLlama shapes, 1 thread, BENCHMARKS.md session 14).
 #include <immintrin.h>
 
 #include <algorithm>
@@ -20,12 +24,12 @@ namespace lowspec {
 
 namespace {
 
-constexpr int kTileRows = 6;              // input rows per register tile
-constexpr int kTileCols = 16;             // output columns per register tile (2 ymm)
-constexpr int kDepth = 256;               // K per packed panel: a sliver is 16 KiB
-constexpr int kPanelCols = 256;           // output columns per packed panel: 256 KiB
-constexpr int kInputStride = kDepth + 8;  // floats between copied x rows
-constexpr int64_t kInputRows = 480;       // x rows per copied block: 495 KiB
+constexpr int kTileRows = 6;               // weight rows per register tile (broadcast)
+constexpr int kTileCols = 16;              // input rows per register tile (2 ymm)
+constexpr int kDepth = 512;                // K per block: a sliver of x is 32 KiB (256: as fast)
+constexpr int kWeightStride = kDepth + 8;  // floats between widened weight rows: not 4 KiB apart
+constexpr int kPanelCols = 256;            // output columns per y panel (transposed: 192 KiB)
+constexpr int64_t kInputRows = 192;        // x rows per transposed block: 384 KiB per kDepth
 
 // 8 consecutive weights widened to float; `scalar` widens one (for K tails).
 struct F32Weights {
@@ -122,91 +126,122 @@ __attribute__((always_inline, target("avx2,fma,f16c"))) inline void transpose8(_
   }
 }
 
-// Widens W[n0 .. n0+cols, k0 .. k0+depth) into slivers of kTileCols columns stored k-major:
-// panel[s][k][j] = W[n0 + s*16 + j][k0 + k]. Columns past `cols` are zero.
-template <class W>
-LOWSPEC_AVX2 void pack_panel(const MatmulProblem& p, int64_t n0, int cols, int64_t k0, int depth,
-                             float* panel) {
-  const auto* w = static_cast<const typename W::Elem*>(p.w);
-  const int slivers = (cols + kTileCols - 1) / kTileCols;
-  const int vector_depth = depth / 8 * 8;
+// xt[s][k][j] = x[16 s + j][k] for k < depth, j < 16: rows past `rows` are zero, up to a whole
+// sliver.
+LOWSPEC_AVX2 void transpose_input(const float* x, int64_t ldx, int rows, int depth, float* xt) {
+  const int slivers = (rows + kTileCols - 1) / kTileCols;
   for (int s = 0; s < slivers; ++s) {
-    float* sliver = panel + static_cast<int64_t>(s) * depth * kTileCols;
+    float* sliver = xt + static_cast<int64_t>(s) * depth * kTileCols;
     for (int half = 0; half < kTileCols / 8; ++half) {
       const int j0 = s * kTileCols + half * 8;
-      const int rows = std::clamp(cols - j0, 0, 8);
-      const int64_t next = n0 + j0 + 16;  // two groups on (prefetch.h)
-      const int64_t next_rows = std::clamp<int64_t>(p.N - next, 0, 8);
-      for (int kk = 0; kk < vector_depth; kk += 8) {
-        if (kk % kLineElems<typename W::Elem> == 0)
-          prefetch_rows(w + next * p.K + k0 + kk, next_rows, p.K);
+      const int n = std::clamp(rows - j0, 0, 8);
+      for (int kk = 0; kk < depth; kk += 8) {
+        const int width = std::min(8, depth - kk);
         __m256 r[8];
         for (int i = 0; i < 8; ++i) {
-          r[i] = i < rows ? W::load(w + (n0 + j0 + i) * p.K + k0 + kk) : _mm256_setzero_ps();
+          alignas(32) float part[8] = {};
+          const float* from = x + (j0 + i) * ldx + kk;
+          if (i < n && width < 8) std::copy_n(from, width, part);
+          r[i] = i >= n       ? _mm256_setzero_ps()
+                 : width == 8 ? _mm256_loadu_ps(from)
+                              : _mm256_load_ps(part);
         }
         transpose8(r);
-        for (int j = 0; j < 8; ++j) _mm256_store_ps(sliver + (kk + j) * kTileCols + half * 8, r[j]);
+        for (int j = 0; j < width; ++j)
+          _mm256_store_ps(sliver + (kk + j) * kTileCols + half * 8, r[j]);
       }
-      for (int k = vector_depth; k < depth; ++k) {
-        for (int i = 0; i < 8; ++i) {
-          sliver[k * kTileCols + half * 8 + i] =
-              i < rows ? W::scalar(w + (n0 + j0 + i) * p.K + k0 + k) : 0.0f;
+    }
+  }
+}
+
+// out[i][k] = W[n + i][k0 + k] as float, first <= i < last, k < depth; rows kWeightStride apart.
+template <class W>
+LOWSPEC_AVX2 void widen_rows(const MatmulProblem& p, int64_t n, int first, int last, int64_t k0,
+                             int depth, float* out) {
+  const auto* w = static_cast<const typename W::Elem*>(p.w) + n * p.K + k0;
+  for (int i = first; i < last; ++i) {
+    int k = 0;
+    for (; k + 8 <= depth; k += 8)
+      _mm256_store_ps(out + i * kWeightStride + k, W::load(w + i * p.K + k));
+    for (; k < depth; ++k) out[i * kWeightStride + k] = W::scalar(w + i * p.K + k);
+  }
+}
+
+// y[m][j] = yt[j][m] (+ bias[j]) for m < rows, j < cols.
+LOWSPEC_AVX2 void store_transposed(const float* yt, int64_t ldyt, int rows, int cols,
+                                   const float* bias, float* y, int64_t ldy) {
+  for (int j0 = 0; j0 < cols; j0 += 8) {
+    const int width = std::min(8, cols - j0);
+    alignas(32) float b[8] = {};
+    if (bias) std::copy_n(bias + j0, width, b);
+    const __m256 bv = _mm256_load_ps(b);
+    for (int m0 = 0; m0 < rows; m0 += 8) {  // yt's rows are whole slivers: m0 + 8 <= ldyt
+      __m256 r[8];
+      for (int j = 0; j < 8; ++j)
+        r[j] = j < width ? _mm256_load_ps(yt + (j0 + j) * ldyt + m0) : _mm256_setzero_ps();
+      transpose8(r);
+      for (int m = 0; m < std::min(8, rows - m0); ++m) {
+        const __m256 v = _mm256_add_ps(r[m], bv);
+        if (width == 8) {
+          _mm256_storeu_ps(y + (m0 + m) * ldy + j0, v);
+        } else {
+          alignas(32) float part[8];
+          _mm256_store_ps(part, v);
+          std::copy_n(part, width, y + (m0 + m) * ldy + j0);
         }
       }
     }
   }
 }
 
-// y[0..ROWS, 0..cols) (+)= x[0..ROWS, 0..depth) · sliver; starts from bias (or 0) unless
-// `accumulate`, when it adds to what earlier K blocks left in y.
+// yt[0..ROWS, 0..16) (+)= w[0..ROWS, 0..depth) . sliver[depth, 16]: each of ROWS widened weight
+// rows (ldw apart) broadcast one weight per step against two vectors of transposed input rows.
+// Starts from zero unless `accumulate`, when it adds to what earlier K blocks left in yt.
 template <int ROWS>
-LOWSPEC_AVX2 void tile_kernel(const float* x, int64_t ldx, const float* sliver, int depth, float* y,
-                              int64_t ldy, int cols, const float* bias, bool accumulate) {
-  // A tile at the right edge (cols < 16) goes through `edge` instead of masked loads and stores:
-  // GCC treats vmaskmov as touching any memory, kept the 12 sums in memory too and stored all of
-  // them on every step (0.35 of the FMA peak).
-  alignas(32) float edge[ROWS][kTileCols] = {};
-  const bool full = cols == kTileCols;
+LOWSPEC_AVX2 void tile_kernel(const float* w, int64_t ldw, const float* sliver, int depth,
+                              float* yt, int64_t ldyt, bool accumulate, LinesAhead ahead) {
   __m256 acc[ROWS][2];
-  if (accumulate) {
-    for (int i = 0; i < ROWS; ++i) {
-      const float* from = y + i * ldy;
-      if (!full) from = std::copy_n(from, cols, edge[i]) - cols;
-      acc[i][0] = _mm256_loadu_ps(from);
-      acc[i][1] = _mm256_loadu_ps(from + 8);
-    }
-  } else {
-    const float* from = bias;
-    if (bias && !full) from = std::copy_n(bias, cols, edge[0]) - cols;
-    const __m256 b0 = bias ? _mm256_loadu_ps(from) : _mm256_setzero_ps();
-    const __m256 b1 = bias ? _mm256_loadu_ps(from + 8) : _mm256_setzero_ps();
-    for (int i = 0; i < ROWS; ++i) {
-      acc[i][0] = b0;
-      acc[i][1] = b1;
+  for (int i = 0; i < ROWS; ++i) {
+    if (accumulate) {
+      acc[i][0] = _mm256_load_ps(yt + i * ldyt);
+      acc[i][1] = _mm256_load_ps(yt + i * ldyt + 8);
+    } else {
+      acc[i][0] = acc[i][1] = _mm256_setzero_ps();
     }
   }
+  int countdown = ahead.every;
+  int64_t line = 0;
   for (int k = 0; k < depth; ++k) {
-    const __m256 w0 = _mm256_load_ps(sliver + k * kTileCols);
-    const __m256 w1 = _mm256_load_ps(sliver + k * kTileCols + 8);
+    if (--countdown == 0 && ahead.rows > 0) {
+      countdown = ahead.every;
+      __builtin_prefetch(ahead.row + line * 64, 0, 3);
+      if (++line == ahead.row_lines) {
+        line = 0;
+        ahead.row += ahead.stride;
+        --ahead.rows;
+      }
+    }
+    const __m256 x0 = _mm256_load_ps(sliver + k * kTileCols);
+    const __m256 x1 = _mm256_load_ps(sliver + k * kTileCols + 8);
     for (int i = 0; i < ROWS; ++i) {
-      const __m256 xi = _mm256_set1_ps(x[i * ldx + k]);
-      acc[i][0] = _mm256_fmadd_ps(xi, w0, acc[i][0]);
-      acc[i][1] = _mm256_fmadd_ps(xi, w1, acc[i][1]);
+      // set1 of a loaded float, not _mm256_broadcast_ss: with the latter GCC 12 stored every sum
+      // to memory on every step (the pointer argument may alias them).
+      const __m256 wi = _mm256_set1_ps(w[i * ldw + k]);
+      acc[i][0] = _mm256_fmadd_ps(wi, x0, acc[i][0]);
+      acc[i][1] = _mm256_fmadd_ps(wi, x1, acc[i][1]);
     }
   }
   for (int i = 0; i < ROWS; ++i) {
-    float* to = full ? y + i * ldy : edge[i];
-    _mm256_storeu_ps(to, acc[i][0]);
-    _mm256_storeu_ps(to + 8, acc[i][1]);
-    if (!full) std::copy_n(edge[i], cols, y + i * ldy);
+    _mm256_store_ps(yt + i * ldyt, acc[i][0]);
+    _mm256_store_ps(yt + i * ldyt + 8, acc[i][1]);
   }
 }
 
 template <size_t... I>
-constexpr std::array<FloatTileKernel, sizeof...(I)> tile_kernels(std::index_sequence<I...>) {
+constexpr std::array<TileKernel, sizeof...(I)> tile_kernels(std::index_sequence<I...>) {
   return {&tile_kernel<static_cast<int>(I) + 1>...};
 }
-// kTileKernels[r - 1] handles a tile of r input rows.
+// kTileKernels[r - 1] handles a tile of r weight rows.
 constexpr auto kTileKernels = tile_kernels(std::make_index_sequence<kTileRows>{});
 
 // This file's pieces for the shared blocking and dispatch (matmul_float_blocking.h).
@@ -214,22 +249,29 @@ struct Avx2Body {
   static constexpr int kTileRows = lowspec::kTileRows;
   static constexpr int kTileCols = lowspec::kTileCols;
   static constexpr int kDepth = lowspec::kDepth;
+  static constexpr int kWeightStride = lowspec::kWeightStride;
   static constexpr int kPanelCols = lowspec::kPanelCols;
-  static constexpr int kInputStride = lowspec::kInputStride;
   static constexpr int64_t kInputRows = lowspec::kInputRows;
   template <class W, int M>
   static void decode(const MatmulProblem& p, int64_t n0, int64_t n1) {
     lowspec::decode<W, M>(p, n0, n1);
   }
-  template <class W>
-  static void pack_panel(const MatmulProblem& p, int64_t n0, int cols, int64_t k0, int depth,
-                         float* panel) {
-    lowspec::pack_panel<W>(p, n0, cols, k0, depth, panel);
+  static void transpose_input(const float* x, int64_t ldx, int rows, int depth, float* xt) {
+    lowspec::transpose_input(x, ldx, rows, depth, xt);
   }
-  static FloatTileKernel tile_kernel(int rows) { return kTileKernels[rows - 1]; }
+  template <class W>
+  static void widen_rows(const MatmulProblem& p, int64_t n, int first, int last, int64_t k0,
+                         int depth, float* out) {
+    lowspec::widen_rows<W>(p, n, first, last, k0, depth, out);
+  }
+  static void store_transposed(const float* yt, int64_t ldyt, int rows, int cols, const float* bias,
+                               float* y, int64_t ldy) {
+    lowspec::store_transposed(yt, ldyt, rows, cols, bias, y, ldy);
+  }
+  static TileKernel tile_kernel(int rows) { return kTileKernels[rows - 1]; }
   template <class W>
   static void gemm(const MatmulProblem& p, int64_t n0, int64_t n1) {
-    blocked_gemm<Avx2Body, W>(p, n0, n1);
+    broadcast_gemm<Avx2Body, W>(p, n0, n1);
   }
 };
 

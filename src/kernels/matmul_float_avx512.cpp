@@ -255,16 +255,6 @@ LOWSPEC_AVX512 void store_transposed(const float* yt, int64_t ldyt, int rows, in
   }
 }
 
-// Lines of weight rows a tile kernel asks for on its way, one every `every` steps: rows `stride`
-// bytes apart from `row`, `row_lines` lines each. Asked for in one burst before the kernel (into
-// L2, as the decode bodies do), the widening still waited on memory for a fifth of a BF16
-// prefill on Zen 5; spread over the steps and into L1, for a seventh.
-struct LinesAhead {
-  const char* row;
-  int64_t stride, row_lines, rows;
-  int every;
-};
-
 // yt[0..ROWS, 0..32) (+)= w[0..ROWS, 0..depth) · sliver[depth, 32]: each of ROWS widened weight
 // rows (ldw apart) broadcast one weight per step against two vectors of transposed input rows.
 // Starts from zero unless `accumulate`, when it adds to what earlier K blocks left in yt.
@@ -302,8 +292,6 @@ LOWSPEC_AVX512 void tile_kernel(const float* w, int64_t ldw, const float* sliver
   }
 }
 
-using TileKernel = void (*)(const float* w, int64_t ldw, const float* sliver, int depth, float* yt,
-                            int64_t ldyt, bool accumulate, LinesAhead ahead);
 template <size_t... I>
 constexpr std::array<TileKernel, sizeof...(I)> tile_kernels(std::index_sequence<I...>) {
   return {&tile_kernel<static_cast<int>(I) + 1>...};
@@ -311,90 +299,34 @@ constexpr std::array<TileKernel, sizeof...(I)> tile_kernels(std::index_sequence<
 // kTileKernels[r - 1] handles a tile of r weight rows.
 constexpr auto kTileKernels = tile_kernels(std::make_index_sequence<kTileRows>{});
 
-// The tiles of one panel of output columns, in the order gemm() runs them: each kDepth of K in
-// turn, 12 weight rows at a time within it.
-struct PanelTiles {
-  int64_t K;
-  int cols;
-  int64_t count() const { return per_block() * ((K + kDepth - 1) / kDepth); }
-  int64_t per_block() const { return (cols + kTileRows - 1) / kTileRows; }
-  int64_t k0(int64_t t) const { return t / per_block() * kDepth; }
-  int depth(int64_t t) const { return static_cast<int>(std::min<int64_t>(kDepth, K - k0(t))); }
-  int j(int64_t t) const { return static_cast<int>(t % per_block()) * kTileRows; }
-  int rows(int64_t t) const { return std::min(kTileRows, cols - j(t)); }
-};
-
-// Columns [n0, n1) of y = x W^T + bias: per block of input rows, per panel of output columns,
-// per kDepth of K: x transposed, then each 12 weight rows run against every sliver. The weights
-// are software-pipelined over a tile's slivers: between its kernel calls, a share of the next
-// tile's rows is widened (into the other buffer), and each kernel asks for the rows that the
-// call after it widens (LinesAhead).
-template <class W>
-LOWSPEC_AVX512 void gemm(const MatmulProblem& p, int64_t n0, int64_t n1) {
-  thread_local AlignedBuffer<float> xt, yt, wrows;
-  xt.resize(static_cast<size_t>(kInputRows) * p.K);
-  yt.resize(static_cast<size_t>(kPanelCols) * kInputRows);
-  wrows.resize(static_cast<size_t>(2) * kTileRows * kWeightStride);
-  const int64_t elem = sizeof(typename W::Elem);
-  const auto* w = static_cast<const char*>(p.w);
-  for (int64_t mc = 0; mc < p.M; mc += kInputRows) {
-    const int rows = static_cast<int>(std::min(kInputRows, p.M - mc));
-    const int slivers = (rows + kTileCols - 1) / kTileCols;
-    const int64_t ldyt = static_cast<int64_t>(slivers) * kTileCols;
-    for (int64_t nc = n0; nc < n1; nc += kPanelCols) {
-      const PanelTiles tiles{p.K, static_cast<int>(std::min<int64_t>(kPanelCols, n1 - nc))};
-      const int64_t count = tiles.count();
-      widen_rows<W>(p, nc, 0, tiles.rows(0), tiles.k0(0), tiles.depth(0), wrows.data());
-      for (int64_t t = 0; t < count; ++t) {
-        const int64_t k0 = tiles.k0(t);
-        const int depth = tiles.depth(t), j = tiles.j(t);
-        // x is transposed block by block as the first panel reaches it (into L2 right before
-        // use) and kept, at xt + k0 * ldyt, for the other panels: Phi-2's 10240 columns are 10
-        // panels a thread, and transposing x again for each took 2.6 % of its prefill.
-        if (nc == n0 && j == 0) {
-          transpose_input(p.x + mc * p.K + k0, p.K, rows, depth, xt.data() + k0 * ldyt);
-        }
-        const float* current = wrows.data() + (t % 2) * kTileRows * kWeightStride;
-        float* next = wrows.data() + ((t + 1) % 2) * kTileRows * kWeightStride;
-        const int next_rows = t + 1 < count ? tiles.rows(t + 1) : 0;
-        const TileKernel kernel = kTileKernels[tiles.rows(t) - 1];
-        for (int s = 0; s < slivers; ++s) {
-          if (next_rows > 0) {
-            widen_rows<W>(p, nc + tiles.j(t + 1), s * next_rows / slivers,
-                          (s + 1) * next_rows / slivers, tiles.k0(t + 1), tiles.depth(t + 1), next);
-          }
-          // The rows the next call widens, asked for over this call's steps: the rest of the next
-          // tile, or at the last sliver the first share of the tile after it.
-          const int64_t call = t * slivers + s + 1;  // 2 calls ahead were slower, 4 more so
-          const int64_t at = call / slivers + 1, part = call % slivers;
-          const int64_t ahead_rows = at < count ? tiles.rows(at) : 0;
-          const int64_t r0 = part * ahead_rows / slivers, r1 = (part + 1) * ahead_rows / slivers;
-          const int64_t row_lines = at < count ? (tiles.depth(at) * elem + 63) / 64 + 1 : 0;
-          const LinesAhead lines{
-              at < count ? w + ((nc + tiles.j(at) + r0) * p.K + tiles.k0(at)) * elem : w,
-              p.K * elem, row_lines, r1 - r0,
-              static_cast<int>(
-                  std::max<int64_t>(1, depth / std::max<int64_t>(1, (r1 - r0) * row_lines)))};
-          kernel(current, kWeightStride,
-                 xt.data() + k0 * ldyt + static_cast<int64_t>(s) * depth * kTileCols, depth,
-                 yt.data() + j * ldyt + s * kTileCols, ldyt, k0 > 0, lines);
-        }
-      }
-      store_transposed(yt.data(), ldyt, rows, tiles.cols, p.bias ? p.bias + nc : nullptr,
-                       p.y + mc * p.N + nc, p.N);
-    }
-  }
-}
-
 // This file's pieces for the shared dispatch (matmul_float_blocking.h).
 struct Avx512Body {
+  static constexpr int kTileRows = lowspec::kTileRows;
+  static constexpr int kTileCols = lowspec::kTileCols;
+  static constexpr int kDepth = lowspec::kDepth;
+  static constexpr int kWeightStride = lowspec::kWeightStride;
+  static constexpr int kPanelCols = lowspec::kPanelCols;
+  static constexpr int64_t kInputRows = lowspec::kInputRows;
   template <class W, int M>
   static void decode(const MatmulProblem& p, int64_t n0, int64_t n1) {
     lowspec::decode<W, M>(p, n0, n1);
   }
+  static void transpose_input(const float* x, int64_t ldx, int rows, int depth, float* xt) {
+    lowspec::transpose_input(x, ldx, rows, depth, xt);
+  }
+  template <class W>
+  static void widen_rows(const MatmulProblem& p, int64_t n, int first, int last, int64_t k0,
+                         int depth, float* out) {
+    lowspec::widen_rows<W>(p, n, first, last, k0, depth, out);
+  }
+  static void store_transposed(const float* yt, int64_t ldyt, int rows, int cols, const float* bias,
+                               float* y, int64_t ldy) {
+    lowspec::store_transposed(yt, ldyt, rows, cols, bias, y, ldy);
+  }
+  static TileKernel tile_kernel(int rows) { return kTileKernels[rows - 1]; }
   template <class W>
   static void gemm(const MatmulProblem& p, int64_t n0, int64_t n1) {
-    lowspec::gemm<W>(p, n0, n1);
+    broadcast_gemm<Avx512Body, W>(p, n0, n1);
   }
 };
 

@@ -16,7 +16,6 @@
 #include "kernels/kernel_test_inputs.h"
 #include "kernels/matmul.h"
 #include "kernels/matmul_dispatch.h"
-#include "kernels/matmul_float_blocking.h"
 #include "kernels/quantize.h"
 
 using namespace lowspec;
@@ -103,26 +102,6 @@ TEST_P(MatmulPath, MatchesReferenceOnAwkwardShapes) {
           }
         }
       }
-    }
-  }
-}
-
-// The GEMM's row tiles cover every row once, none past the body's tile, and none thinner than
-// half a tile once there are more rows than one tile.
-TEST(FloatGemmTiles, CoverTheRowsWithoutThinTiles) {
-  for (int tile_rows : {4, 6, 12}) {
-    for (int64_t rows = 1; rows <= 64; ++rows) {
-      int64_t covered = 0;
-      while (covered < rows) {
-        const int height = tile_height(rows - covered, tile_rows);
-        ASSERT_GE(height, 1);
-        ASSERT_LE(height, tile_rows);
-        if (rows > tile_rows) {
-          EXPECT_GE(height, tile_rows / 2) << "rows=" << rows << " tile=" << tile_rows;
-        }
-        covered += height;
-      }
-      EXPECT_EQ(covered, rows);
     }
   }
 }
