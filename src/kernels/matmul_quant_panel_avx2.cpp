@@ -7,8 +7,8 @@
 //   every few steps the int16 sums widen into int32 with one madd;
 //   per group: acc += (scale * dx) * dot (- offset * dx * sum(x) for the k-quants)
 // maddubs takes unsigned by signed bytes and saturates int16 pairs, so each format keeps its sums
-// in range by construction: Q4_0 nibbles (<= 15) run all 8 steps of a group in int16 (8 * 2 * 15
-// * 127 < 32768), its - 8 taken as -8 * sum(x) added to the dot; Q4_K/Q5_K values (<= 31) widen
+// in range by construction: Q4_0 nibbles (<= 15) run all 8 steps of a group in int16, the sums
+// starting at -8 times the activations they meet (see TileInputs); Q4_K/Q5_K values (<= 31) widen
 // every 4 steps; Q8_0 stays signed in the panel and enters as |w| with the weights' signs moved
 // to the activations (|pair| <= 2 * 128 * 127), widened every step. Q6_K values (<= 63) widen
 // every 2 steps (2 * 2 * 63 * 127 < 32768) by a madd with each column's int8 sub-block scale
@@ -139,7 +139,7 @@ LOWSPEC_AVX2_INLINE inline void transpose_8x8(__m256i (&r)[8]) {
 
 // Rows [n0, n0 + cols) of W into the panel; missing rows (cols < 8) are zeros. Q8_0 and Q4_0 widen
 // their 8 f16 scales together: one conversion and one store a group, not 8 of each (Q4_0's - 8 is
-// taken from the activations' sums in the tile, so it has no offsets). Q4_K / Q5_K (kFive) decode
+// where the tile's sums start, so it has no offsets). Q4_K / Q5_K (kFive) decode
 // each column's 8 scales and mins of a super-block together and transpose them into the groups'
 // rows, and Q6_K its 16 sub-block scales: one group at a time through scalar code, the pack took
 // 6 % of a TinyLlama Q4_K or Q6_K prefill (Zen 3), now 3 %.
@@ -230,7 +230,12 @@ LOWSPEC_AVX2 void pack_panel(const QuantMatmulProblem& p, int64_t n0, int cols, 
 struct TileInputs {
   AlignedBuffer<int32_t> q;
   AlignedBuffer<float> d;
-  AlignedBuffer<int32_t> sum;
+  // Q4_0: where each group's int16 pair sums start, -8 times the sums of the activations they
+  // meet (bytes 4s, 4s + 1 | 4s + 2, 4s + 3 of the steps s), so that the pairs end at the sums of
+  // (q - 8) x without a correction per row and group (|each| <= 16 * 8 * 128 fits int16, and so
+  // does every partial sum on the way). The correction after the madd took 3 instructions per row
+  // and group.
+  AlignedBuffer<int32_t> q4_0_start;
   // d * sum, the k-quants' offsets' factor: made per tile group in the body it took a scalar
   // int-to-float conversion per row and group, and Q4_K prefill ran 1.14-1.18x slower (Zen 3).
   AlignedBuffer<float> d_sum;
@@ -277,21 +282,28 @@ const TileInputs& tile_inputs(const QuantMatmulProblem& p, bool half_sums) {
   const int64_t groups = p.K / kGroup;
   t.q.resize(static_cast<size_t>(p.M * p.K / 4));
   t.d.resize(static_cast<size_t>(p.M * groups));
-  t.sum.resize(static_cast<size_t>(p.M * groups));
+  t.q4_0_start.resize(static_cast<size_t>(p.M * groups));
   t.d_sum.resize(static_cast<size_t>(p.M * groups));
   for (int64_t m0 = 0; m0 < p.M; m0 += kTileRows) {
     const int R = tile_rows_at(m0, p.M);
     int32_t* q = t.q.data() + m0 * p.K / 4;
     float* d = t.d.data() + m0 * groups;
-    int32_t* sum = t.sum.data() + m0 * groups;
+    int32_t* q4_0_start = t.q4_0_start.data() + m0 * groups;
     float* d_sum = t.d_sum.data() + m0 * groups;
     for (int r = 0; r < R; ++r) {
       const int8_t* xq = p.xq + (m0 + r) * p.K;
       for (int64_t i = 0; i < p.K / 4; ++i) __builtin_memcpy(q + i * R + r, xq + 4 * i, 4);
       for (int64_t g = 0; g < groups; ++g) {
         d[g * R + r] = p.xd[(m0 + r) * groups + g];
-        sum[g * R + r] = p.xsum[(m0 + r) * groups + g];
-        d_sum[g * R + r] = d[g * R + r] * static_cast<float>(sum[g * R + r]);
+        d_sum[g * R + r] = d[g * R + r] * static_cast<float>(p.xsum[(m0 + r) * groups + g]);
+        int lo = 0, hi = 0;
+        for (int i = 0; i < kGroup; i += 4) {
+          lo += xq[g * kGroup + i] + xq[g * kGroup + i + 1];
+          hi += xq[g * kGroup + i + 2] + xq[g * kGroup + i + 3];
+        }
+        q4_0_start[g * R + r] =
+            static_cast<int32_t>(static_cast<uint16_t>(-8 * lo) |
+                                 static_cast<uint32_t>(static_cast<uint16_t>(-8 * hi)) << 16);
       }
     }
   }
@@ -325,7 +337,7 @@ LOWSPEC_AVX2 void panel_tile(const QuantMatmulProblem& p, const Panel& panel, co
   const int64_t groups = p.K / kGroup;
   const int32_t* xq = in.q.data() + m0 * p.K / 4;
   const float* xd = in.d.data() + m0 * groups;
-  const int32_t* xsum = in.sum.data() + m0 * groups;
+  const int32_t* xstart = in.q4_0_start.data() + m0 * groups;
   const float* xd_sum = in.d_sum.data() + m0 * groups;
   constexpr int kWiden = steps_per_widen(F);
   const __m256i ones = _mm256_set1_epi16(1);
@@ -353,7 +365,12 @@ LOWSPEC_AVX2 void panel_tile(const QuantMatmulProblem& p, const Panel& panel, co
         return step_product<F>(_mm256_load_si256(w + s), xq[(g * kSteps + s) * R + r]);
       };
       __m256i pairs[R];
-      for (int r = 0; r < R; ++r) pairs[r] = product(s0, r);
+      for (int r = 0; r < R; ++r) {
+        pairs[r] = product(s0, r);
+        if constexpr (F == Form::Q4_0) {
+          pairs[r] = _mm256_add_epi16(pairs[r], _mm256_set1_epi32(xstart[g * R + r]));
+        }
+      }
       for (int s = s0 + 1; s < s0 + kWiden; ++s) {
         for (int r = 0; r < R; ++r) {
           // The add in asm keeps each step's add in order: GCC otherwise regroups the wrapping
@@ -372,9 +389,6 @@ LOWSPEC_AVX2 void panel_tile(const QuantMatmulProblem& p, const Panel& panel, co
     }
     const __m256 scale = _mm256_load_ps(panel.scale.data() + g * kPanel);
     for (int r = 0; r < R; ++r) {
-      if constexpr (F == Form::Q4_0) {  // - 8 * sum(x) for the nibbles' offset
-        dot[r] = _mm256_sub_epi32(dot[r], _mm256_slli_epi32(_mm256_set1_epi32(xsum[g * R + r]), 3));
-      }
       const float dx = xd[g * R + r];
       acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[r]), _mm256_mul_ps(scale, _mm256_set1_ps(dx)),
                                acc[r]);
