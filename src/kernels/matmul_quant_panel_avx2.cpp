@@ -8,13 +8,14 @@
 //   per group: acc += (scale * dx) * dot (- offset * dx * sum(x) for the k-quants)
 // maddubs takes unsigned by signed bytes and saturates int16 pairs, so each format keeps its sums
 // in range by construction: Q4_0 nibbles (<= 15) run all 8 steps of a group in int16, the sums
-// starting at -8 times the activations they meet (see TileInputs); Q4_K/Q5_K values (<= 31) widen
-// every 4 steps; Q8_0 stays signed in the panel and enters as |w| with the weights' signs moved
-// to the activations (|pair| <= 2 * 128 * 127), widened every step. Q6_K values (<= 63) widen
-// every 2 steps (2 * 2 * 63 * 127 < 32768) by a madd with each column's int8 sub-block scale
-// instead of ones, so a group's two 16-element sub-blocks sum in int32 as sc * u . x, and the dot
-// starts at -32 * (sc_a * sum(x_a) + sc_b * sum(x_b)) (one more madd): the panel's scale is d.
-// The panel is per thread and reused; it is packed once per call and read by all M rows.
+// starting at -8 times the activations they meet (see TileInputs), and so do Q4_K's (8 * 2 * 15 *
+// 127 < 32768); Q5_K values (<= 31) widen every 4 steps; Q8_0 stays signed in the panel and enters
+// as |w| with the weights' signs moved to the activations (|pair| <= 2 * 128 * 127), widened every
+// step. Q6_K values (<= 63) widen every 2 steps (2 * 2 * 63 * 127 < 32768) by a madd with each
+// column's int8 sub-block scale instead of ones, so a group's two 16-element sub-blocks sum in
+// int32 as sc * u . x, and the dot starts at -32 * (sc_a * sum(x_a) + sc_b * sum(x_b)) (one more
+// madd): the panel's scale is d. The panel is per thread and reused; it is packed once per call and
+// read by all M rows.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -48,7 +49,10 @@ struct Panel {
 };
 constexpr int kSubScales = 3 * kPanel * 2;  // Panel::sub per group
 
-enum class Form { Q8_0, Q4_0, KQuant, Q6_K };
+enum class Form { Q8_0, Q4_0, Q4_K, Q5_K, Q6_K };
+constexpr bool is_k_quant(Form f) {
+  return f == Form::Q4_K || f == Form::Q5_K;
+}
 
 // Block g of a Q8_0 or Q4_0 row: its 32 values (Q8_0 signed as stored, Q4_0 nibbles in element
 // order) and its f16 scale d.
@@ -139,18 +143,19 @@ LOWSPEC_AVX2_INLINE inline void transpose_8x8(__m256i (&r)[8]) {
 
 // Rows [n0, n0 + cols) of W into the panel; missing rows (cols < 8) are zeros. Q8_0 and Q4_0 widen
 // their 8 f16 scales together: one conversion and one store a group, not 8 of each (Q4_0's - 8 is
-// where the tile's sums start, so it has no offsets). Q4_K / Q5_K (kFive) decode
+// where the tile's sums start, so it has no offsets). Q4_K / Q5_K decode
 // each column's 8 scales and mins of a super-block together and transpose them into the groups'
 // rows, and Q6_K its 16 sub-block scales: one group at a time through scalar code, the pack took
 // 6 % of a TinyLlama Q4_K or Q6_K prefill (Zen 3), now 3 %.
-template <Form F, bool kFive = false>
+template <Form F>
 LOWSPEC_AVX2 void pack_panel(const QuantMatmulProblem& p, int64_t n0, int cols, Panel& panel) {
   const int64_t groups = p.K / kGroup;
   const uint64_t row_bytes = *dtype_bytes(p.w_dtype, static_cast<uint64_t>(p.K));
   panel.w.resize(static_cast<size_t>(groups * kGroup * kPanel));
   panel.scale.resize(static_cast<size_t>(groups * kPanel));
   constexpr bool q6_k = F == Form::Q6_K;
-  if constexpr (F == Form::KQuant) panel.offset.resize(static_cast<size_t>(groups * kPanel));
+  constexpr bool kFive = F == Form::Q5_K;
+  if constexpr (is_k_quant(F)) panel.offset.resize(static_cast<size_t>(groups * kPanel));
   if (q6_k) panel.sub.resize(static_cast<size_t>(groups * kSubScales));
   const uint8_t* w = static_cast<const uint8_t*>(p.w) + n0 * row_bytes;
   for (int64_t g = 0; g < groups; ++g) {
@@ -166,7 +171,7 @@ LOWSPEC_AVX2 void pack_panel(const QuantMatmulProblem& p, int64_t n0, int cols, 
       }
       const __m256 s = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(d)));
       _mm256_store_ps(scale, s);
-    } else if constexpr (F == Form::KQuant) {
+    } else if constexpr (is_k_quant(F)) {
       if (g % kRuns == 0) {  // r[c] = column c's 8 scales, then its 8 offsets
         float* offset = panel.offset.data() + g * kPanel;
         __m256i o[kPanel];
@@ -317,7 +322,7 @@ const TileInputs& tile_inputs(const QuantMatmulProblem& p, bool half_sums) {
 
 // Steps whose int16 pair sums can be added before they must widen (see the header).
 constexpr int steps_per_widen(Form f) {
-  return f == Form::Q4_0 ? 8 : f == Form::KQuant ? 4 : f == Form::Q6_K ? 2 : 1;
+  return f == Form::Q4_0 || f == Form::Q4_K ? 8 : f == Form::Q5_K ? 4 : f == Form::Q6_K ? 2 : 1;
 }
 
 // One step of one input row: the 8 columns' 16 int16 pair sums of products with its 4 bytes x4.
@@ -392,7 +397,7 @@ LOWSPEC_AVX2 void panel_tile(const QuantMatmulProblem& p, const Panel& panel, co
       const float dx = xd[g * R + r];
       acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[r]), _mm256_mul_ps(scale, _mm256_set1_ps(dx)),
                                acc[r]);
-      if constexpr (F == Form::KQuant) {
+      if constexpr (is_k_quant(F)) {
         const __m256 offset = _mm256_load_ps(panel.offset.data() + g * kPanel);
         acc[r] = _mm256_fnmadd_ps(offset, _mm256_set1_ps(xd_sum[g * R + r]), acc[r]);
       }
@@ -412,11 +417,7 @@ LOWSPEC_AVX2 void panel_columns(const QuantMatmulProblem& p, int64_t n0, int64_t
   const TileInputs& inputs = tile_inputs(p, F == Form::Q6_K);
   for (int64_t n = n0; n < n1; n += kPanel) {
     const int cols = static_cast<int>(std::min<int64_t>(kPanel, n1 - n));
-    if (F == Form::KQuant && p.w_dtype == DType::Q5_K) {
-      pack_panel<F, true>(p, n, cols, panel);
-    } else {
-      pack_panel<F>(p, n, cols, panel);
-    }
+    pack_panel<F>(p, n, cols, panel);
     for (int64_t m = 0; m < p.M; m += kTileRows) {
       switch (std::min<int64_t>(kTileRows, p.M - m)) {
         case 1:
@@ -456,8 +457,10 @@ void matmul_quant_panel_avx2(const QuantMatmulProblem& p, int64_t n0, int64_t n1
       return panel_columns<Form::Q4_0>(p, n0, n1);
     case DType::Q6_K:
       return panel_columns<Form::Q6_K>(p, n0, n1);
+    case DType::Q5_K:
+      return panel_columns<Form::Q5_K>(p, n0, n1);
     default:
-      return panel_columns<Form::KQuant>(p, n0, n1);
+      return panel_columns<Form::Q4_K>(p, n0, n1);
   }
 }
 

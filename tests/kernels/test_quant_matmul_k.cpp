@@ -89,8 +89,8 @@ std::vector<float> rounded_activations(const std::vector<float>& x, int64_t M, i
 }
 
 // Sum of |x w| over row m of x and column n of y: the scale a float sum's rounding error goes by.
-double magnitude(const std::vector<float>& xr, const KQuantWeights& w, const std::vector<float>& bias,
-                 int64_t K, int64_t N, int64_t i) {
+double magnitude(const std::vector<float>& xr, const KQuantWeights& w,
+                 const std::vector<float>& bias, int64_t K, int64_t N, int64_t i) {
   double sum = std::fabs(bias[i % N]);
   for (int64_t k = 0; k < K; ++k) sum += std::fabs(xr[i / N * K + k] * w.values[i % N * K + k]);
   return sum;
@@ -168,34 +168,50 @@ TEST(KQuantMatmul, SuperBlockActivationsWhereTheKQuantDecodesTakeThem) {
 // Q6_K at the extremes, where int16 pair sums would saturate if a body added more steps than they
 // hold: every value 63 or 0 (q = 31 or -32), sub-block scales 127 and -128, activations +-127.
 // M = 2 runs the decode bodies, M = 9 the prefill panels; each equals the twin's exact dots.
-TEST(KQuantMatmul, ExtremeQ6_KBlocksDoNotSaturate) {
+// Every value at its format's top (Q4_K 15, Q5_K 31, Q6_K 63, scales and mins at theirs) or zero,
+// in runs, against activations of +-1: the int16 sums the SIMD bodies keep before widening hold.
+TEST(KQuantMatmul, ExtremeBlocksDoNotSaturate) {
   const int64_t K = 512, N = 11, supers = K / kSuperBlock;
-  std::vector<BlockQ6_K> blocks(static_cast<size_t>(N * supers));
-  for (int64_t i = 0; i < N * supers; ++i) {
-    BlockQ6_K& b = blocks[static_cast<size_t>(i)];
-    const uint8_t fill = (i / supers + i % supers) % 2 == 0 ? 0xff : 0x00;
-    std::fill(std::begin(b.ql), std::end(b.ql), fill);
-    std::fill(std::begin(b.qh), std::end(b.qh), fill);
-    for (int s = 0; s < kSuperBlock / 16; ++s)
-      b.scales[s] = static_cast<int8_t>(s % 3 ? 127 : -128);
-    b.d = f32_to_f16(1.0f / 64);
-  }
-  const TensorView w{DType::Q6_K, {N, K}, blocks.data(), blocks.size() * sizeof(BlockQ6_K)};
-  ThreadPool pool(1);
-  for (int64_t M : {2, 9}) {
-    std::vector<float> x(static_cast<size_t>(M * K));
-    for (int64_t m = 0; m < M; ++m) {
-      for (int64_t k = 0; k < K; ++k) x[m * K + k] = (m % 3 == 0 || (m % 3 == 2 && k % 2)) ? 1 : -1;
+  for (DType dtype : kKQuants) {
+    const uint64_t block_bytes = *dtype_bytes(dtype, kSuperBlock);
+    std::vector<uint8_t> storage(static_cast<size_t>(N * supers * block_bytes));
+    for (int64_t i = 0; i < N * supers; ++i) {
+      uint8_t* block = storage.data() + i * block_bytes;
+      const uint8_t fill = (i / supers + i % supers) % 2 == 0 ? 0xff : 0x00;
+      if (dtype == DType::Q6_K) {
+        BlockQ6_K& b = *reinterpret_cast<BlockQ6_K*>(block);
+        std::fill(std::begin(b.ql), std::end(b.ql), fill);
+        std::fill(std::begin(b.qh), std::end(b.qh), fill);
+        for (int s = 0; s < kSuperBlock / 16; ++s)
+          b.scales[s] = static_cast<int8_t>(s % 3 ? 127 : -128);
+        b.d = f32_to_f16(1.0f / 64);
+        continue;
+      }
+      // Q4_K / Q5_K: the d, dmin, scales prefix, then (Q5_K) qh, then qs.
+      BlockQ4_K& head = *reinterpret_cast<BlockQ4_K*>(block);
+      head.d = head.dmin = f32_to_f16(1.0f / 64);
+      std::fill(std::begin(head.scales), std::end(head.scales), uint8_t{0xff});  // sc = m = 63
+      std::fill(block + 4 + sizeof(head.scales), block + block_bytes, fill);
     }
-    std::vector<float> want(static_cast<size_t>(M * N));
-    matmul_reference(x.data(), M, K, w, nullptr, want.data());
-    for (MatmulIsa isa : {MatmulIsa::Scalar, MatmulIsa::Avx2, MatmulIsa::Avx512, MatmulIsa::Neon}) {
-      if (!matmul_isa_supported(isa)) continue;
-      std::vector<float> got(want.size(), NAN);
-      matmul_with_isa(isa, x.data(), M, K, w, nullptr, got.data(), pool);
-      for (size_t i = 0; i < want.size(); ++i) {
-        ASSERT_NEAR(got[i], want[i], 1e-5 * std::fabs(want[i]) + 1e-6)
-            << matmul_isa_name(isa) << " M=" << M << " at " << i;
+    const TensorView w{dtype, {N, K}, storage.data(), storage.size()};
+    ThreadPool pool(1);
+    for (int64_t M : {2, 9}) {
+      std::vector<float> x(static_cast<size_t>(M * K));
+      for (int64_t m = 0; m < M; ++m) {
+        for (int64_t k = 0; k < K; ++k)
+          x[m * K + k] = (m % 3 == 0 || (m % 3 == 2 && k % 2)) ? 1 : -1;
+      }
+      std::vector<float> want(static_cast<size_t>(M * N));
+      matmul_reference(x.data(), M, K, w, nullptr, want.data());
+      for (MatmulIsa isa :
+           {MatmulIsa::Scalar, MatmulIsa::Avx2, MatmulIsa::Avx512, MatmulIsa::Neon}) {
+        if (!matmul_isa_supported(isa)) continue;
+        std::vector<float> got(want.size(), NAN);
+        matmul_with_isa(isa, x.data(), M, K, w, nullptr, got.data(), pool);
+        for (size_t i = 0; i < want.size(); ++i) {
+          ASSERT_NEAR(got[i], want[i], 1e-5 * std::fabs(want[i]) + 1e-6)
+              << dtype_name(dtype) << " " << matmul_isa_name(isa) << " M=" << M << " at " << i;
+        }
       }
     }
   }
