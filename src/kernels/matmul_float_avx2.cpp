@@ -252,6 +252,7 @@ struct Avx2Body {
   static constexpr int kWeightStride = lowspec::kWeightStride;
   static constexpr int kPanelCols = lowspec::kPanelCols;
   static constexpr int64_t kInputRows = lowspec::kInputRows;
+  static constexpr bool kF32InPlace = true;
   template <class W, int M>
   static void decode(const MatmulProblem& p, int64_t n0, int64_t n1) {
     lowspec::decode<W, M>(p, n0, n1);

@@ -307,6 +307,8 @@ struct Avx512Body {
   static constexpr int kWeightStride = lowspec::kWeightStride;
   static constexpr int kPanelCols = lowspec::kPanelCols;
   static constexpr int64_t kInputRows = lowspec::kInputRows;
+  // Its 12 tile rows, K = 2048 apart, would share one 8-way L1 set: F32 is widened too.
+  static constexpr bool kF32InPlace = false;
   template <class W, int M>
   static void decode(const MatmulProblem& p, int64_t n0, int64_t n1) {
     lowspec::decode<W, M>(p, n0, n1);

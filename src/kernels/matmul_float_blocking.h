@@ -57,7 +57,8 @@ PanelTile panel_tile(int64_t K, int cols, int64_t t) {
 // software-pipelined over a tile's slivers: between its kernel calls, a share of the next tile's
 // rows is widened (into the other buffer), and each kernel asks for the rows that the call after
 // it widens (LinesAhead). A Body supplies the sizes kTileRows, kTileCols, kDepth, kWeightStride,
-// kPanelCols, kInputRows and transpose_input, widen_rows<W>, store_transposed, tile_kernel(rows).
+// kPanelCols, kInputRows, kF32InPlace and transpose_input, widen_rows<W>, store_transposed,
+// tile_kernel(rows).
 template <class Body, class W>
 void broadcast_gemm(const MatmulProblem& p, int64_t n0, int64_t n1) {
   constexpr int kTileCols = Body::kTileCols, kTileRows = Body::kTileRows;
@@ -77,9 +78,9 @@ void broadcast_gemm(const MatmulProblem& p, int64_t n0, int64_t n1) {
       const int cols = static_cast<int>(std::min<int64_t>(Body::kPanelCols, n1 - nc));
       PanelTile tile = panel_tile<Body>(p.K, cols, 0);
       PanelTile next = panel_tile<Body>(p.K, cols, 1);
-      // F32 weights are read where they are: widening them would be a copy (GEMM harness, Zen 3:
-      // 1.01-1.08x).
-      constexpr bool kInPlace = std::is_same_v<typename W::Elem, float>;
+      // F32 weights are read where they are, if the body's tile rows fit an L1 set (rows K = 2048
+      // apart share one): widening them would be a copy (AVX2, 6 rows, Zen 3: 1.01-1.08x).
+      constexpr bool kInPlace = Body::kF32InPlace && std::is_same_v<typename W::Elem, float>;
       if (!kInPlace) {
         Body::template widen_rows<W>(p, nc, 0, tile.rows, tile.k0, tile.depth, wrows.data());
       }
