@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "core/aligned_buffer.h"
@@ -297,88 +298,95 @@ LOWSPEC_AVX2_INLINE inline __m256i run_dot(__m256i u, const int8_t* x, __m256i m
   return _mm256_madd_epi16(_mm256_maddubs_epi16(u, xv), mult);
 }
 
-// Q4_K / Q5_K, y[m0..m0+R) at column n, against activations with one scale per super-block
-// (x_group 256). Group j of a super-block is run j: value = d sc_j u - dmin m_j, so the super-block
-// adds d dx (sum_j sc_j (u . x)_j) - dmin dx (sum_j m_j xsum_j), both sums exact in int32: madd
-// weights run j's int16 pairs by sc_j (|pair| <= 2 * 31 * 127, times 63, eight runs: < 2^24), and
-// the mins' sum is one madd of the eight m_j with the runs' sums. Chunk c of qs (32 bytes) holds
-// runs 2c (low nibbles) and 2c + 1 (high); Q5_K's bit 4 of run j is bit j of qh.
+// Q4_K / Q5_K, y[0..R) at columns [n0, n1), against activations with one scale per super-block
+// (x_group 256). Group j of a super-block is run j: value = d sc_j u - dmin m_j, so the
+// super-block adds d dx (sum_j sc_j (u . x)_j) - dmin dx (sum_j m_j xsum_j), both sums exact in
+// int32: madd weights run j's int16 pairs by sc_j (|pair| <= 2 * 31 * 127, times 63, eight runs:
+// < 2^24), and the mins' sum is one madd of the eight m_j with the runs' sums. Chunk c of qs (32
+// bytes) holds runs 2c (low nibbles) and 2c + 1 (high); Q5_K's bit 4 of run j is bit j of qh.
+// The loop over the columns sits inside, with the constants kept across rows: dispatched per
+// row, a row of 8 super-blocks paid about 2 super-blocks' time on top (Zen 3, in cache).
 template <bool kFive, int R>
-LOWSPEC_AVX2 void q4_5_k_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n,
+LOWSPEC_AVX2 void q4_5_k_rows(const QuantMatmulProblem& p, int64_t n0, int64_t n1,
                               const int16_t* sum32) {
   using Block = std::conditional_t<kFive, BlockQ5_K, BlockQ4_K>;
   const int64_t supers = p.K / kSuperBlock, blocks = p.K / kQuantBlock;
-  const Block* w = static_cast<const Block*>(p.w) + n * supers;
   const __m256i low4 = _mm256_set1_epi8(0x0f), bit4 = _mm256_set1_epi8(0x10);
   // Run j's int16 scale (word j of both 128-bit lanes) in every word.
   auto run_scale = [](__m256i sc, int j) LOWSPEC_AVX2_INLINE {
     return _mm256_shuffle_epi8(sc,
                                _mm256_set1_epi16(static_cast<int16_t>(0x0101 * 2 * j + 0x0100)));
   };
-  __m256 acc[R];   // the runs' dots
-  __m128 mins[R];  // the mins' terms
-  for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps(), mins[r] = _mm_setzero_ps();
-  for (int64_t sb = 0; sb < supers; ++sb) {
-    const Block& b = w[sb];
-    if (m0 == 0) prefetch_ahead(&b, sizeof(Block));  // the first pass over the row streams it
-    uint64_t sc8, mn8;
-    k_scales_mins(b.scales, sc8, mn8);
-    const __m256i sc = _mm256_broadcastsi128_si256(
-        _mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<int64_t>(sc8))));
-    const __m128i mn = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<int64_t>(mn8)));
-    const float d = _cvtsh_ss(b.d), dmin = _cvtsh_ss(b.dmin);
-    __m256i dots[R];
-    for (int r = 0; r < R; ++r) {
-      dots[r] = _mm256_setzero_si256();
-      const __m128i s16 =
-          _mm_loadu_si128(reinterpret_cast<const __m128i*>(sum32 + (m0 + r) * blocks + sb * kRuns));
-      const float dx = p.xd[(m0 + r) * supers + sb];
-      mins[r] =
-          _mm_fmadd_ps(_mm_cvtepi32_ps(_mm_madd_epi16(mn, s16)), _mm_set1_ps(dmin * dx), mins[r]);
-    }
-    __m256i qh;
-    if constexpr (kFive) qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh));
-    for (int c = 0; c < kRuns / 2; ++c) {
-      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c));
-      __m256i u_lo = _mm256_and_si256(v, low4);
-      __m256i u_hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
-      if constexpr (kFive) {
-        // qh shifted right by 2c: bits 0 and 1 of each byte are runs 2c and 2c + 1 (the 16-bit
-        // shifts leak across bytes only above the bits read).
-        u_lo = _mm256_or_si256(u_lo, _mm256_and_si256(_mm256_slli_epi16(qh, 4), bit4));
-        u_hi = _mm256_or_si256(u_hi, _mm256_and_si256(_mm256_slli_epi16(qh, 3), bit4));
-        qh = _mm256_srli_epi16(qh, 2);
-      }
-      const __m256i sc_lo = run_scale(sc, 2 * c), sc_hi = run_scale(sc, 2 * c + 1);
+  for (int64_t n = n0; n < n1; ++n) {
+    const Block* w = static_cast<const Block*>(p.w) + n * supers;
+    __m256 acc[R];   // the runs' dots
+    __m128 mins[R];  // the mins' terms
+    for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps(), mins[r] = _mm_setzero_ps();
+    for (int64_t sb = 0; sb < supers; ++sb) {
+      const Block& b = w[sb];
+      prefetch_ahead(&b, sizeof(Block));
+      uint64_t sc8, mn8;
+      k_scales_mins(b.scales, sc8, mn8);
+      const __m256i sc = _mm256_broadcastsi128_si256(
+          _mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<int64_t>(sc8))));
+      const __m128i mn = _mm_cvtepu8_epi16(_mm_cvtsi64_si128(static_cast<int64_t>(mn8)));
+      // [d, dmin] widened together (they are the block's first 4 bytes).
+      uint32_t d_dmin;
+      std::memcpy(&d_dmin, &b, sizeof(d_dmin));
+      const __m128 d = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(d_dmin)));
+      __m256i dots[R];
+      __m128 d_dx[R];  // [d dx, dmin dx]
       for (int r = 0; r < R; ++r) {
-        const int8_t* x = p.xq + (m0 + r) * p.K + sb * kSuperBlock + 64 * c;
-        dots[r] = _mm256_add_epi32(
-            dots[r], _mm256_add_epi32(run_dot(u_lo, x, sc_lo), run_dot(u_hi, x + 32, sc_hi)));
+        dots[r] = _mm256_setzero_si256();
+        d_dx[r] = _mm_mul_ps(d, _mm_broadcast_ss(p.xd + r * supers + sb));
+        const __m128i s16 =
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(sum32 + r * blocks + sb * kRuns));
+        mins[r] = _mm_fmadd_ps(_mm_cvtepi32_ps(_mm_madd_epi16(mn, s16)),
+                               _mm_permute_ps(d_dx[r], 0x55), mins[r]);
+      }
+      __m256i qh;
+      if constexpr (kFive) qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh));
+      for (int c = 0; c < kRuns / 2; ++c) {
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c));
+        __m256i u_lo = _mm256_and_si256(v, low4);
+        __m256i u_hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+        if constexpr (kFive) {
+          // qh shifted right by 2c: bits 0 and 1 of each byte are runs 2c and 2c + 1 (the 16-bit
+          // shifts leak across bytes only above the bits read).
+          u_lo = _mm256_or_si256(u_lo, _mm256_and_si256(_mm256_slli_epi16(qh, 4), bit4));
+          u_hi = _mm256_or_si256(u_hi, _mm256_and_si256(_mm256_slli_epi16(qh, 3), bit4));
+          qh = _mm256_srli_epi16(qh, 2);
+        }
+        const __m256i sc_lo = run_scale(sc, 2 * c), sc_hi = run_scale(sc, 2 * c + 1);
+        for (int r = 0; r < R; ++r) {
+          const int8_t* x = p.xq + r * p.K + sb * kSuperBlock + 64 * c;
+          dots[r] = _mm256_add_epi32(
+              dots[r], _mm256_add_epi32(run_dot(u_lo, x, sc_lo), run_dot(u_hi, x + 32, sc_hi)));
+        }
+      }
+      for (int r = 0; r < R; ++r) {
+        acc[r] =
+            _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots[r]), _mm256_broadcastss_ps(d_dx[r]), acc[r]);
       }
     }
     for (int r = 0; r < R; ++r) {
-      const float dx = p.xd[(m0 + r) * supers + sb];
-      acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots[r]), _mm256_set1_ps(d * dx), acc[r]);
+      __m128 m = _mm_add_ps(mins[r], _mm_movehl_ps(mins[r], mins[r]));
+      m = _mm_add_ss(m, _mm_movehdup_ps(m));
+      p.y[r * p.N + n] = horizontal_sum(acc[r]) - _mm_cvtss_f32(m) + (p.bias ? p.bias[n] : 0.0f);
     }
-  }
-  for (int r = 0; r < R; ++r) {
-    __m128 m = _mm_add_ps(mins[r], _mm_movehl_ps(mins[r], mins[r]));
-    m = _mm_add_ss(m, _mm_movehdup_ps(m));
-    p.y[(m0 + r) * p.N + n] =
-        horizontal_sum(acc[r]) - _mm_cvtss_f32(m) + (p.bias ? p.bias[n] : 0.0f);
   }
 }
 
-// Q6_K, y[m0..m0+R) at column n, against activations with one scale per super-block (x_group
-// 256). Run k (32 elements) spans sub-blocks 2k and 2k + 1, so madd weights its low 128-bit half
-// (elements 0-15) by sc_2k and its high half by sc_2k+1; value = d sc (u - 32), so the super-block
-// adds d dx (sum_k (sc-weighted u . x)_k - 32 sum_j sc_j s_j), s the activations' sums per 16
-// (sum16), all in int32 (at most 256 * 63 * 127 * 128 < 2^31 in total) before one conversion.
+// Q6_K, y[0..R) at columns [n0, n1) (the loop inside as for Q4_K), against activations with one
+// scale per super-block (x_group 256). Run k (32 elements) spans sub-blocks 2k and 2k + 1, so madd
+// weights its low 128-bit half (elements 0-15) by sc_2k and its high half by sc_2k+1; value = d sc
+// (u - 32), so the super-block adds d dx (sum_k (sc-weighted u . x)_k - 32 sum_j sc_j s_j), s the
+// activations' sums per 16 (sum16), all in int32 (at most 256 * 63 * 127 * 128 < 2^31 in total)
+// before one conversion.
 template <int R>
-LOWSPEC_AVX2 void q6_k_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n,
+LOWSPEC_AVX2 void q6_k_rows(const QuantMatmulProblem& p, int64_t n0, int64_t n1,
                             const int16_t* sum16) {
   const int64_t supers = p.K / kSuperBlock;
-  const BlockQ6_K* w = static_cast<const BlockQ6_K*>(p.w) + n * supers;
   // Run k % 4 of a half: int16 scale 2k' in every pair of the low half, 2k' + 1 in the high half.
   const __m256i pick[4] = {
       _mm256_setr_epi8(0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3,
@@ -389,43 +397,46 @@ LOWSPEC_AVX2 void q6_k_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n,
                        11, 10, 11, 10, 11, 10, 11, 10, 11),
       _mm256_setr_epi8(12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 14, 15, 14,
                        15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15)};
-  __m256 acc[R];
-  for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps();
-  for (int64_t sb = 0; sb < supers; ++sb) {
-    const BlockQ6_K& b = w[sb];
-    if (m0 == 0) prefetch_ahead(&b, sizeof(BlockQ6_K));  // the first pass over the row streams it
-    const __m256i sc16 =
-        _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales)));
-    __m256i dots[R];  // starts at -32 sum_j sc_j s_j
-    for (int r = 0; r < R; ++r) {
-      const __m256i s = _mm256_loadu_si256(
-          reinterpret_cast<const __m256i*>(sum16 + (m0 + r) * p.K / 16 + sb * (kSuperBlock / 16)));
-      dots[r] = _mm256_sub_epi32(_mm256_setzero_si256(),
-                                 _mm256_slli_epi32(_mm256_madd_epi16(sc16, s), 5));
-    }
-    for (int half = 0; half < 2; ++half) {
-      // Both 128-bit lanes hold this half's 8 scales, for pick.
-      const __m256i sc_half = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(
-          _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b.scales + 8 * half))));
-      __m256i u[4];
-      unpack_q6_k_half(b, half, u);
-      for (int k = 0; k < 4; ++k) {
-        const int run = 4 * half + k;
-        const __m256i mult = _mm256_shuffle_epi8(sc_half, pick[k]);
-        for (int r = 0; r < R; ++r) {
-          const int8_t* x = p.xq + (m0 + r) * p.K + sb * kSuperBlock + 32 * run;
-          dots[r] = _mm256_add_epi32(dots[r], run_dot(u[k], x, mult));
+  for (int64_t n = n0; n < n1; ++n) {
+    const BlockQ6_K* w = static_cast<const BlockQ6_K*>(p.w) + n * supers;
+    __m256 acc[R];
+    for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps();
+    for (int64_t sb = 0; sb < supers; ++sb) {
+      const BlockQ6_K& b = w[sb];
+      prefetch_ahead(&b, sizeof(BlockQ6_K));
+      const __m256i sc16 =
+          _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales)));
+      __m256i dots[R];  // starts at -32 sum_j sc_j s_j
+      for (int r = 0; r < R; ++r) {
+        const __m256i s = _mm256_loadu_si256(
+            reinterpret_cast<const __m256i*>(sum16 + r * p.K / 16 + sb * (kSuperBlock / 16)));
+        dots[r] = _mm256_sub_epi32(_mm256_setzero_si256(),
+                                   _mm256_slli_epi32(_mm256_madd_epi16(sc16, s), 5));
+      }
+      for (int half = 0; half < 2; ++half) {
+        // Both 128-bit lanes hold this half's 8 scales, for pick.
+        const __m256i sc_half = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(
+            _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b.scales + 8 * half))));
+        __m256i u[4];
+        unpack_q6_k_half(b, half, u);
+        for (int k = 0; k < 4; ++k) {
+          const int run = 4 * half + k;
+          const __m256i mult = _mm256_shuffle_epi8(sc_half, pick[k]);
+          for (int r = 0; r < R; ++r) {
+            const int8_t* x = p.xq + r * p.K + sb * kSuperBlock + 32 * run;
+            dots[r] = _mm256_add_epi32(dots[r], run_dot(u[k], x, mult));
+          }
         }
       }
+      const float d = _cvtsh_ss(b.d);
+      for (int r = 0; r < R; ++r) {
+        const float dx = p.xd[r * supers + sb];
+        acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots[r]), _mm256_set1_ps(d * dx), acc[r]);
+      }
     }
-    const float d = _cvtsh_ss(b.d);
     for (int r = 0; r < R; ++r) {
-      const float dx = p.xd[(m0 + r) * supers + sb];
-      acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dots[r]), _mm256_set1_ps(d * dx), acc[r]);
+      p.y[r * p.N + n] = horizontal_sum(acc[r]) + (p.bias ? p.bias[n] : 0.0f);
     }
-  }
-  for (int r = 0; r < R; ++r) {
-    p.y[(m0 + r) * p.N + n] = horizontal_sum(acc[r]) + (p.bias ? p.bias[n] : 0.0f);
   }
 }
 
@@ -436,46 +447,6 @@ const int16_t* activation_sums_of_32(const QuantMatmulProblem& p) {
   sums.resize(static_cast<size_t>(count));
   for (int64_t i = 0; i < count; ++i) sums[i] = static_cast<int16_t>(p.xsum[i]);
   return sums.data();
-}
-
-// A k-quant weight row at a time (one stream), up to 4 input rows per pass over it.
-template <int R>
-LOWSPEC_AVX2 void k_quant_tile(const QuantMatmulProblem& p, int64_t m0, int64_t n,
-                               const int16_t* sums) {
-  switch (p.w_dtype) {
-    case DType::Q4_K:
-      return q4_5_k_tile<false, R>(p, m0, n, sums);
-    case DType::Q5_K:
-      return q4_5_k_tile<true, R>(p, m0, n, sums);
-    default:
-      return q6_k_tile<R>(p, m0, n, sums);
-  }
-}
-
-LOWSPEC_AVX2 void k_quant_columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
-  if (p.x_group != kSuperBlock) {
-    throw InternalError("matmul: the AVX2 k-quant decode takes activations per super-block");
-  }
-  // The activations' sums per sub-block, narrowed to int16 for madd.
-  const int16_t* sums =
-      p.w_dtype == DType::Q6_K ? activation_sums_of_16(p) : activation_sums_of_32(p);
-  for (int64_t n = n0; n < n1; ++n) {
-    for (int64_t m = 0; m < p.M; m += kTileRows) {
-      switch (std::min<int64_t>(kTileRows, p.M - m)) {
-        case 1:
-          k_quant_tile<1>(p, m, n, sums);
-          break;
-        case 2:
-          k_quant_tile<2>(p, m, n, sums);
-          break;
-        case 3:
-          k_quant_tile<3>(p, m, n, sums);
-          break;
-        default:
-          k_quant_tile<kTileRows>(p, m, n, sums);
-      }
-    }
-  }
 }
 
 // Calls body(std::integral_constant<int, M>) for the decode bodies' row counts 1..4.
@@ -491,6 +462,27 @@ void for_decode_rows(int64_t M, Body&& body) {
     default:
       return body(std::integral_constant<int, kTileRows>{});
   }
+}
+
+// The k-quants' decode (M <= 4: prefill takes the panels), a weight row at a time (one stream),
+// all input rows in one pass over it.
+LOWSPEC_AVX2 void k_quant_columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
+  if (p.x_group != kSuperBlock) {
+    throw InternalError("matmul: the AVX2 k-quant decode takes activations per super-block");
+  }
+  // The activations' sums per sub-block, narrowed to int16 for madd.
+  const int16_t* sums =
+      p.w_dtype == DType::Q6_K ? activation_sums_of_16(p) : activation_sums_of_32(p);
+  for_decode_rows(p.M, [&](auto rows) {
+    switch (p.w_dtype) {
+      case DType::Q4_K:
+        return q4_5_k_rows<false, rows()>(p, n0, n1, sums);
+      case DType::Q5_K:
+        return q4_5_k_rows<true, rows()>(p, n0, n1, sums);
+      default:
+        return q6_k_rows<rows()>(p, n0, n1, sums);
+    }
+  });
 }
 
 // The largest |x| of n floats (n a multiple of 8).
