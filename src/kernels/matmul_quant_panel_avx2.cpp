@@ -239,8 +239,9 @@ struct TileInputs {
   // meet (bytes 4s, 4s + 1 | 4s + 2, 4s + 3 of the steps s), so that the pairs end at the sums of
   // (q - 8) x without a correction per row and group (|each| <= 16 * 8 * 128 fits int16, and so
   // does every partial sum on the way). The correction after the madd took 3 instructions per row
-  // and group.
+  // and group. Made on the first call with Q4_0 weights.
   AlignedBuffer<int32_t> q4_0_start;
+  bool has_q4_0_start = false;
   // d * sum, the k-quants' offsets' factor: made per tile group in the body it took a scalar
   // int-to-float conversion per row and group, and Q4_K prefill ran 1.14-1.18x slower (Zen 3).
   AlignedBuffer<float> d_sum;
@@ -277,46 +278,62 @@ void add_half_sums(const QuantMatmulProblem& p, TileInputs& t) {
   t.has_half_sums = true;
 }
 
-const TileInputs& tile_inputs(const QuantMatmulProblem& p, bool half_sums) {
-  thread_local TileInputs t;
-  if (p.input_id != 0 && t.input_id == p.input_id && t.xq == p.xq && t.M == p.M && t.K == p.K) {
-    if (half_sums && !t.has_half_sums) add_half_sums(p, t);
-    return t;
-  }
-  t.has_half_sums = false;
+// -8 times the sums of each group's activations at bytes 4s, 4s + 1 and at 4s + 2, 4s + 3, as
+// the int16 pair (lo | hi << 16) in the tiles' layout.
+void add_q4_0_start(const QuantMatmulProblem& p, TileInputs& t) {
   const int64_t groups = p.K / kGroup;
-  t.q.resize(static_cast<size_t>(p.M * p.K / 4));
-  t.d.resize(static_cast<size_t>(p.M * groups));
   t.q4_0_start.resize(static_cast<size_t>(p.M * groups));
-  t.d_sum.resize(static_cast<size_t>(p.M * groups));
   for (int64_t m0 = 0; m0 < p.M; m0 += kTileRows) {
     const int R = tile_rows_at(m0, p.M);
-    int32_t* q = t.q.data() + m0 * p.K / 4;
-    float* d = t.d.data() + m0 * groups;
-    int32_t* q4_0_start = t.q4_0_start.data() + m0 * groups;
-    float* d_sum = t.d_sum.data() + m0 * groups;
     for (int r = 0; r < R; ++r) {
       const int8_t* xq = p.xq + (m0 + r) * p.K;
-      for (int64_t i = 0; i < p.K / 4; ++i) __builtin_memcpy(q + i * R + r, xq + 4 * i, 4);
       for (int64_t g = 0; g < groups; ++g) {
-        d[g * R + r] = p.xd[(m0 + r) * groups + g];
-        d_sum[g * R + r] = d[g * R + r] * static_cast<float>(p.xsum[(m0 + r) * groups + g]);
         int lo = 0, hi = 0;
         for (int i = 0; i < kGroup; i += 4) {
           lo += xq[g * kGroup + i] + xq[g * kGroup + i + 1];
           hi += xq[g * kGroup + i + 2] + xq[g * kGroup + i + 3];
         }
-        q4_0_start[g * R + r] =
+        t.q4_0_start[m0 * groups + g * R + r] =
             static_cast<int32_t>(static_cast<uint16_t>(-8 * lo) |
                                  static_cast<uint32_t>(static_cast<uint16_t>(-8 * hi)) << 16);
       }
     }
   }
-  t.input_id = p.input_id;
-  t.xq = p.xq;
-  t.M = p.M;
-  t.K = p.K;
-  if (half_sums) add_half_sums(p, t);
+  t.has_q4_0_start = true;
+}
+
+// The inputs for weights of form f: the extras only Q4_0 and Q6_K read are made for them alone.
+const TileInputs& tile_inputs(const QuantMatmulProblem& p, Form f) {
+  thread_local TileInputs t;
+  const bool same_input =
+      p.input_id != 0 && t.input_id == p.input_id && t.xq == p.xq && t.M == p.M && t.K == p.K;
+  if (!same_input) {
+    t.has_q4_0_start = t.has_half_sums = false;
+    const int64_t groups = p.K / kGroup;
+    t.q.resize(static_cast<size_t>(p.M * p.K / 4));
+    t.d.resize(static_cast<size_t>(p.M * groups));
+    t.d_sum.resize(static_cast<size_t>(p.M * groups));
+    for (int64_t m0 = 0; m0 < p.M; m0 += kTileRows) {
+      const int R = tile_rows_at(m0, p.M);
+      int32_t* q = t.q.data() + m0 * p.K / 4;
+      float* d = t.d.data() + m0 * groups;
+      float* d_sum = t.d_sum.data() + m0 * groups;
+      for (int r = 0; r < R; ++r) {
+        const int8_t* xq = p.xq + (m0 + r) * p.K;
+        for (int64_t i = 0; i < p.K / 4; ++i) __builtin_memcpy(q + i * R + r, xq + 4 * i, 4);
+        for (int64_t g = 0; g < groups; ++g) {
+          d[g * R + r] = p.xd[(m0 + r) * groups + g];
+          d_sum[g * R + r] = d[g * R + r] * static_cast<float>(p.xsum[(m0 + r) * groups + g]);
+        }
+      }
+    }
+    t.input_id = p.input_id;
+    t.xq = p.xq;
+    t.M = p.M;
+    t.K = p.K;
+  }
+  if (f == Form::Q4_0 && !t.has_q4_0_start) add_q4_0_start(p, t);
+  if (f == Form::Q6_K && !t.has_half_sums) add_half_sums(p, t);
   return t;
 }
 
@@ -414,7 +431,7 @@ LOWSPEC_AVX2 void panel_tile(const QuantMatmulProblem& p, const Panel& panel, co
 template <Form F>
 LOWSPEC_AVX2 void panel_columns(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
   thread_local Panel panel;
-  const TileInputs& inputs = tile_inputs(p, F == Form::Q6_K);
+  const TileInputs& inputs = tile_inputs(p, F);
   for (int64_t n = n0; n < n1; n += kPanel) {
     const int cols = static_cast<int>(std::min<int64_t>(kPanel, n1 - n));
     pack_panel<F>(p, n, cols, panel);
