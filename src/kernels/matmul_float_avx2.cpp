@@ -96,14 +96,6 @@ LOWSPEC_AVX2 void decode_rows(const MatmulProblem& p, int64_t n) {
   }
 }
 
-template <class W, int M>
-LOWSPEC_AVX2 void decode(const MatmulProblem& p, int64_t n0, int64_t n1) {
-  constexpr int R = kDecodeRows<M>;
-  int64_t n = n0;
-  for (; n + R <= n1; n += R) decode_rows<W, M, R>(p, n);
-  for (; n < n1; ++n) decode_rows<W, M, 1>(p, n);
-}
-
 // ---- prefill: packed GEMM ----
 
 // In-register transpose of an 8x8 block: r[i][j] -> r[j][i].
@@ -123,74 +115,6 @@ __attribute__((always_inline, target("avx2,fma,f16c"))) inline void transpose8(_
   for (int c = 0; c < 4; ++c) {
     r[c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x20);
     r[4 + c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x31);
-  }
-}
-
-// xt[s][k][j] = x[16 s + j][k] for k < depth, j < 16: rows past `rows` are zero, up to a whole
-// sliver.
-LOWSPEC_AVX2 void transpose_input(const float* x, int64_t ldx, int rows, int depth, float* xt) {
-  const int slivers = (rows + kTileCols - 1) / kTileCols;
-  for (int s = 0; s < slivers; ++s) {
-    float* sliver = xt + static_cast<int64_t>(s) * depth * kTileCols;
-    for (int half = 0; half < kTileCols / 8; ++half) {
-      const int j0 = s * kTileCols + half * 8;
-      const int n = std::clamp(rows - j0, 0, 8);
-      for (int kk = 0; kk < depth; kk += 8) {
-        const int width = std::min(8, depth - kk);
-        __m256 r[8];
-        for (int i = 0; i < 8; ++i) {
-          alignas(32) float part[8] = {};
-          const float* from = x + (j0 + i) * ldx + kk;
-          if (i < n && width < 8) std::copy_n(from, width, part);
-          r[i] = i >= n       ? _mm256_setzero_ps()
-                 : width == 8 ? _mm256_loadu_ps(from)
-                              : _mm256_load_ps(part);
-        }
-        transpose8(r);
-        for (int j = 0; j < width; ++j)
-          _mm256_store_ps(sliver + (kk + j) * kTileCols + half * 8, r[j]);
-      }
-    }
-  }
-}
-
-// out[i][k] = W[n + i][k0 + k] as float, first <= i < last, k < depth; rows kWeightStride apart.
-template <class W>
-LOWSPEC_AVX2 void widen_rows(const MatmulProblem& p, int64_t n, int first, int last, int64_t k0,
-                             int depth, float* out) {
-  const auto* w = static_cast<const typename W::Elem*>(p.w) + n * p.K + k0;
-  for (int i = first; i < last; ++i) {
-    int k = 0;
-    for (; k + 8 <= depth; k += 8)
-      _mm256_store_ps(out + i * kWeightStride + k, W::load(w + i * p.K + k));
-    for (; k < depth; ++k) out[i * kWeightStride + k] = W::scalar(w + i * p.K + k);
-  }
-}
-
-// y[m][j] = yt[j][m] (+ bias[j]) for m < rows, j < cols.
-LOWSPEC_AVX2 void store_transposed(const float* yt, int64_t ldyt, int rows, int cols,
-                                   const float* bias, float* y, int64_t ldy) {
-  for (int j0 = 0; j0 < cols; j0 += 8) {
-    const int width = std::min(8, cols - j0);
-    alignas(32) float b[8] = {};
-    if (bias) std::copy_n(bias + j0, width, b);
-    const __m256 bv = _mm256_load_ps(b);
-    for (int m0 = 0; m0 < rows; m0 += 8) {  // yt's rows are whole slivers: m0 + 8 <= ldyt
-      __m256 r[8];
-      for (int j = 0; j < 8; ++j)
-        r[j] = j < width ? _mm256_load_ps(yt + (j0 + j) * ldyt + m0) : _mm256_setzero_ps();
-      transpose8(r);
-      for (int m = 0; m < std::min(8, rows - m0); ++m) {
-        const __m256 v = _mm256_add_ps(r[m], bv);
-        if (width == 8) {
-          _mm256_storeu_ps(y + (m0 + m) * ldy + j0, v);
-        } else {
-          alignas(32) float part[8];
-          _mm256_store_ps(part, v);
-          std::copy_n(part, width, y + (m0 + m) * ldy + j0);
-        }
-      }
-    }
   }
 }
 
@@ -244,31 +168,87 @@ constexpr std::array<TileKernel, sizeof...(I)> tile_kernels(std::index_sequence<
 // kTileKernels[r - 1] handles a tile of r weight rows.
 constexpr auto kTileKernels = tile_kernels(std::make_index_sequence<kTileRows>{});
 
-// This file's pieces for the shared blocking and dispatch (matmul_float_blocking.h).
-struct Avx2Body {
-  static constexpr int kTileRows = lowspec::kTileRows;
-  static constexpr int kTileCols = lowspec::kTileCols;
-  static constexpr int kDepth = lowspec::kDepth;
-  static constexpr int kWeightStride = lowspec::kWeightStride;
-  static constexpr int kPanelCols = lowspec::kPanelCols;
-  static constexpr int64_t kInputRows = lowspec::kInputRows;
-  static constexpr bool kF32InPlace = true;
+// The AVX2 body of the shared blocking and dispatch (matmul_float_blocking.h): its sizes, decode
+// and the GEMM steps broadcast_gemm calls.
+struct Avx2Body
+    : FloatBodySizes<kTileRows, kTileCols, kDepth, kWeightStride, kPanelCols, kInputRows, true> {
   template <class W, int M>
-  static void decode(const MatmulProblem& p, int64_t n0, int64_t n1) {
-    lowspec::decode<W, M>(p, n0, n1);
+  static LOWSPEC_AVX2 void decode(const MatmulProblem& p, int64_t n0, int64_t n1) {
+    constexpr int R = kDecodeRows<M>;
+    int64_t n = n0;
+    for (; n + R <= n1; n += R) decode_rows<W, M, R>(p, n);
+    for (; n < n1; ++n) decode_rows<W, M, 1>(p, n);
   }
-  static void transpose_input(const float* x, int64_t ldx, int rows, int depth, float* xt) {
-    lowspec::transpose_input(x, ldx, rows, depth, xt);
+
+  // xt[s][k][j] = x[16 s + j][k] for k < depth, j < 16: rows past `rows` are zero, up to a whole
+  // sliver.
+  static LOWSPEC_AVX2 void transpose_input(const float* x, int64_t ldx, int rows, int depth,
+                                           float* xt) {
+    const int slivers = (rows + kTileCols - 1) / kTileCols;
+    for (int s = 0; s < slivers; ++s) {
+      float* sliver = xt + static_cast<int64_t>(s) * depth * kTileCols;
+      for (int half = 0; half < kTileCols / 8; ++half) {
+        const int j0 = s * kTileCols + half * 8;
+        const int n = std::clamp(rows - j0, 0, 8);
+        for (int kk = 0; kk < depth; kk += 8) {
+          const int width = std::min(8, depth - kk);
+          __m256 r[8];
+          for (int i = 0; i < 8; ++i) {
+            alignas(32) float part[8] = {};
+            const float* from = x + (j0 + i) * ldx + kk;
+            if (i < n && width < 8) std::copy_n(from, width, part);
+            r[i] = i >= n       ? _mm256_setzero_ps()
+                   : width == 8 ? _mm256_loadu_ps(from)
+                                : _mm256_load_ps(part);
+          }
+          transpose8(r);
+          for (int j = 0; j < width; ++j)
+            _mm256_store_ps(sliver + (kk + j) * kTileCols + half * 8, r[j]);
+        }
+      }
+    }
   }
+
+  // out[i][k] = W[n + i][k0 + k] as float, first <= i < last, k < depth; rows kWeightStride apart.
   template <class W>
-  static void widen_rows(const MatmulProblem& p, int64_t n, int first, int last, int64_t k0,
-                         int depth, float* out) {
-    lowspec::widen_rows<W>(p, n, first, last, k0, depth, out);
+  static LOWSPEC_AVX2 void widen_rows(const MatmulProblem& p, int64_t n, int first, int last,
+                                      int64_t k0, int depth, float* out) {
+    const auto* w = static_cast<const typename W::Elem*>(p.w) + n * p.K + k0;
+    for (int i = first; i < last; ++i) {
+      int k = 0;
+      for (; k + 8 <= depth; k += 8)
+        _mm256_store_ps(out + i * kWeightStride + k, W::load(w + i * p.K + k));
+      for (; k < depth; ++k) out[i * kWeightStride + k] = W::scalar(w + i * p.K + k);
+    }
   }
-  static void store_transposed(const float* yt, int64_t ldyt, int rows, int cols, const float* bias,
-                               float* y, int64_t ldy) {
-    lowspec::store_transposed(yt, ldyt, rows, cols, bias, y, ldy);
+
+  // y[m][j] = yt[j][m] (+ bias[j]) for m < rows, j < cols.
+  static LOWSPEC_AVX2 void store_transposed(const float* yt, int64_t ldyt, int rows, int cols,
+                                            const float* bias, float* y, int64_t ldy) {
+    for (int j0 = 0; j0 < cols; j0 += 8) {
+      const int width = std::min(8, cols - j0);
+      alignas(32) float b[8] = {};
+      if (bias) std::copy_n(bias + j0, width, b);
+      const __m256 bv = _mm256_load_ps(b);
+      for (int m0 = 0; m0 < rows; m0 += 8) {  // yt's rows are whole slivers: m0 + 8 <= ldyt
+        __m256 r[8];
+        for (int j = 0; j < 8; ++j)
+          r[j] = j < width ? _mm256_load_ps(yt + (j0 + j) * ldyt + m0) : _mm256_setzero_ps();
+        transpose8(r);
+        for (int m = 0; m < std::min(8, rows - m0); ++m) {
+          const __m256 v = _mm256_add_ps(r[m], bv);
+          if (width == 8) {
+            _mm256_storeu_ps(y + (m0 + m) * ldy + j0, v);
+          } else {
+            alignas(32) float part[8];
+            _mm256_store_ps(part, v);
+            std::copy_n(part, width, y + (m0 + m) * ldy + j0);
+          }
+        }
+      }
+    }
   }
+
   static TileKernel tile_kernel(int rows) { return kTileKernels[rows - 1]; }
   template <class W>
   static void gemm(const MatmulProblem& p, int64_t n0, int64_t n1) {

@@ -144,32 +144,6 @@ LOWSPEC_AVX512 void decode_row(const MatmulProblem& p, int64_t n) {
   }
 }
 
-// One row at a time while x stays in L1 next to the weight stream; past that, 4 rows per pass
-// so each x vector fetched from L2 serves 4 rows (measured: K = 2048/2560 faster with one row,
-// K = 5632 with four).
-template <class W, int M>
-LOWSPEC_AVX512 void decode(const MatmulProblem& p, int64_t n0, int64_t n1) {
-  if (M * p.K * static_cast<int64_t>(sizeof(float)) <= kL1InputBytes) {
-    for (int64_t n = n0; n < n1; ++n) decode_row<W, M>(p, n);
-    return;
-  }
-  int64_t n = n0;
-  for (; n + kDecodeRows <= n1; n += kDecodeRows) decode_rows<W, M, kDecodeRows>(p, n);
-  switch (n1 - n) {
-    case 3:
-      decode_rows<W, M, 3>(p, n);
-      break;
-    case 2:
-      decode_rows<W, M, 2>(p, n);
-      break;
-    case 1:
-      decode_rows<W, M, 1>(p, n);
-      break;
-    default:
-      break;
-  }
-}
-
 // ---- prefill: packed GEMM ----
 
 // In-register transpose of a 16x16 block: r[i][j] -> r[j][i].
@@ -200,59 +174,6 @@ LOWSPEC_AVX512 void transpose16(__m512 r[16]) {
     t[12 + c] = _mm512_shuffle_f32x4(u2, u3, 0xdd);
   }
   for (int i = 0; i < 16; ++i) r[i] = t[i];
-}
-
-// xt[s][k][j] = x[32 s + j][k] for k < depth, j < 32: rows past `rows` are zero, up to a whole
-// sliver.
-LOWSPEC_AVX512 void transpose_input(const float* x, int64_t ldx, int rows, int depth, float* xt) {
-  const int slivers = (rows + kTileCols - 1) / kTileCols;
-  for (int s = 0; s < slivers; ++s) {
-    float* sliver = xt + static_cast<int64_t>(s) * depth * kTileCols;
-    for (int half = 0; half < kTileCols / 16; ++half) {
-      const int j0 = s * kTileCols + half * 16;
-      const int n = std::clamp(rows - j0, 0, 16);
-      for (int kk = 0; kk < depth; kk += 16) {
-        const int width = std::min(16, depth - kk);
-        const __mmask16 mask = first_lanes(width);
-        __m512 r[16];
-        for (int i = 0; i < 16; ++i) {
-          r[i] = i < n ? _mm512_maskz_loadu_ps(mask, x + (j0 + i) * ldx + kk) : _mm512_setzero_ps();
-        }
-        transpose16(r);
-        for (int j = 0; j < width; ++j)
-          _mm512_store_ps(sliver + (kk + j) * kTileCols + half * 16, r[j]);
-      }
-    }
-  }
-}
-
-// out[i][k] = W[n + i][k0 + k] as float, first <= i < last, k < depth; rows kWeightStride apart.
-template <class W>
-LOWSPEC_AVX512 void widen_rows(const MatmulProblem& p, int64_t n, int first, int last, int64_t k0,
-                               int depth, float* out) {
-  const auto* w = static_cast<const typename W::Elem*>(p.w) + n * p.K + k0;
-  for (int i = first; i < last; ++i) {
-    for (int k = 0; k < depth; k += 16)
-      _mm512_store_ps(out + i * kWeightStride + k,
-                      W::load(w + i * p.K + k, first_lanes(depth - k)));
-  }
-}
-
-// y[m][j] = yt[j][m] (+ bias[j]) for m < rows, j < cols.
-LOWSPEC_AVX512 void store_transposed(const float* yt, int64_t ldyt, int rows, int cols,
-                                     const float* bias, float* y, int64_t ldy) {
-  for (int j0 = 0; j0 < cols; j0 += 16) {
-    const __mmask16 mask = first_lanes(cols - j0);
-    const __m512 b = bias ? _mm512_maskz_loadu_ps(mask, bias + j0) : _mm512_setzero_ps();
-    for (int m0 = 0; m0 < rows; m0 += 16) {
-      __m512 r[16];
-      for (int j = 0; j < 16; ++j)
-        r[j] = j0 + j < cols ? _mm512_load_ps(yt + (j0 + j) * ldyt + m0) : _mm512_setzero_ps();
-      transpose16(r);
-      for (int m = 0; m < std::min(16, rows - m0); ++m)
-        _mm512_mask_storeu_ps(y + (m0 + m) * ldy + j0, mask, _mm512_add_ps(r[m], b));
-    }
-  }
 }
 
 // yt[0..ROWS, 0..32) (+)= w[0..ROWS, 0..depth) · sliver[depth, 32]: each of ROWS widened weight
@@ -299,32 +220,92 @@ constexpr std::array<TileKernel, sizeof...(I)> tile_kernels(std::index_sequence<
 // kTileKernels[r - 1] handles a tile of r weight rows.
 constexpr auto kTileKernels = tile_kernels(std::make_index_sequence<kTileRows>{});
 
-// This file's pieces for the shared dispatch (matmul_float_blocking.h).
-struct Avx512Body {
-  static constexpr int kTileRows = lowspec::kTileRows;
-  static constexpr int kTileCols = lowspec::kTileCols;
-  static constexpr int kDepth = lowspec::kDepth;
-  static constexpr int kWeightStride = lowspec::kWeightStride;
-  static constexpr int kPanelCols = lowspec::kPanelCols;
-  static constexpr int64_t kInputRows = lowspec::kInputRows;
-  // Its 12 tile rows, K = 2048 apart, would share one 8-way L1 set: F32 is widened too.
-  static constexpr bool kF32InPlace = false;
+// The AVX-512 body of the shared blocking and dispatch (matmul_float_blocking.h): its sizes,
+// decode and the GEMM steps broadcast_gemm calls.
+// F32 weights are widened too: the 12 tile rows, K = 2048 apart, would share one 8-way L1 set.
+struct Avx512Body
+    : FloatBodySizes<kTileRows, kTileCols, kDepth, kWeightStride, kPanelCols, kInputRows, false> {
+  // One row at a time while x stays in L1 next to the weight stream; past that, 4 rows per pass
+  // so each x vector fetched from L2 serves 4 rows (measured: K = 2048/2560 faster with one row,
+  // K = 5632 with four).
   template <class W, int M>
-  static void decode(const MatmulProblem& p, int64_t n0, int64_t n1) {
-    lowspec::decode<W, M>(p, n0, n1);
+  static LOWSPEC_AVX512 void decode(const MatmulProblem& p, int64_t n0, int64_t n1) {
+    if (M * p.K * static_cast<int64_t>(sizeof(float)) <= kL1InputBytes) {
+      for (int64_t n = n0; n < n1; ++n) decode_row<W, M>(p, n);
+      return;
+    }
+    int64_t n = n0;
+    for (; n + kDecodeRows <= n1; n += kDecodeRows) decode_rows<W, M, kDecodeRows>(p, n);
+    switch (n1 - n) {
+      case 3:
+        decode_rows<W, M, 3>(p, n);
+        break;
+      case 2:
+        decode_rows<W, M, 2>(p, n);
+        break;
+      case 1:
+        decode_rows<W, M, 1>(p, n);
+        break;
+      default:
+        break;
+    }
   }
-  static void transpose_input(const float* x, int64_t ldx, int rows, int depth, float* xt) {
-    lowspec::transpose_input(x, ldx, rows, depth, xt);
+
+  // xt[s][k][j] = x[32 s + j][k] for k < depth, j < 32: rows past `rows` are zero, up to a whole
+  // sliver.
+  static LOWSPEC_AVX512 void transpose_input(const float* x, int64_t ldx, int rows, int depth,
+                                             float* xt) {
+    const int slivers = (rows + kTileCols - 1) / kTileCols;
+    for (int s = 0; s < slivers; ++s) {
+      float* sliver = xt + static_cast<int64_t>(s) * depth * kTileCols;
+      for (int half = 0; half < kTileCols / 16; ++half) {
+        const int j0 = s * kTileCols + half * 16;
+        const int n = std::clamp(rows - j0, 0, 16);
+        for (int kk = 0; kk < depth; kk += 16) {
+          const int width = std::min(16, depth - kk);
+          const __mmask16 mask = first_lanes(width);
+          __m512 r[16];
+          for (int i = 0; i < 16; ++i) {
+            r[i] =
+                i < n ? _mm512_maskz_loadu_ps(mask, x + (j0 + i) * ldx + kk) : _mm512_setzero_ps();
+          }
+          transpose16(r);
+          for (int j = 0; j < width; ++j)
+            _mm512_store_ps(sliver + (kk + j) * kTileCols + half * 16, r[j]);
+        }
+      }
+    }
   }
+
+  // out[i][k] = W[n + i][k0 + k] as float, first <= i < last, k < depth; rows kWeightStride apart.
   template <class W>
-  static void widen_rows(const MatmulProblem& p, int64_t n, int first, int last, int64_t k0,
-                         int depth, float* out) {
-    lowspec::widen_rows<W>(p, n, first, last, k0, depth, out);
+  static LOWSPEC_AVX512 void widen_rows(const MatmulProblem& p, int64_t n, int first, int last,
+                                        int64_t k0, int depth, float* out) {
+    const auto* w = static_cast<const typename W::Elem*>(p.w) + n * p.K + k0;
+    for (int i = first; i < last; ++i) {
+      for (int k = 0; k < depth; k += 16)
+        _mm512_store_ps(out + i * kWeightStride + k,
+                        W::load(w + i * p.K + k, first_lanes(depth - k)));
+    }
   }
-  static void store_transposed(const float* yt, int64_t ldyt, int rows, int cols, const float* bias,
-                               float* y, int64_t ldy) {
-    lowspec::store_transposed(yt, ldyt, rows, cols, bias, y, ldy);
+
+  // y[m][j] = yt[j][m] (+ bias[j]) for m < rows, j < cols.
+  static LOWSPEC_AVX512 void store_transposed(const float* yt, int64_t ldyt, int rows, int cols,
+                                              const float* bias, float* y, int64_t ldy) {
+    for (int j0 = 0; j0 < cols; j0 += 16) {
+      const __mmask16 mask = first_lanes(cols - j0);
+      const __m512 b = bias ? _mm512_maskz_loadu_ps(mask, bias + j0) : _mm512_setzero_ps();
+      for (int m0 = 0; m0 < rows; m0 += 16) {
+        __m512 r[16];
+        for (int j = 0; j < 16; ++j)
+          r[j] = j0 + j < cols ? _mm512_load_ps(yt + (j0 + j) * ldyt + m0) : _mm512_setzero_ps();
+        transpose16(r);
+        for (int m = 0; m < std::min(16, rows - m0); ++m)
+          _mm512_mask_storeu_ps(y + (m0 + m) * ldy + j0, mask, _mm512_add_ps(r[m], b));
+      }
+    }
   }
+
   static TileKernel tile_kernel(int rows) { return kTileKernels[rows - 1]; }
   template <class W>
   static void gemm(const MatmulProblem& p, int64_t n0, int64_t n1) {

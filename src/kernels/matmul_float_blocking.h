@@ -48,6 +48,21 @@ PanelTile panel_tile(int64_t K, int cols, int64_t t) {
   return tile;
 }
 
+// A float body's blocking sizes, which broadcast_gemm reads from it: weight rows and input rows
+// per register tile, K per block, floats between widened weight rows, output columns per y
+// panel, input rows per transposed block, and whether F32 weights are read in place (not widened).
+template <int TileRows, int TileCols, int Depth, int WeightStride, int PanelCols, int64_t InputRows,
+          bool F32InPlace>
+struct FloatBodySizes {
+  static constexpr int kTileRows = TileRows;
+  static constexpr int kTileCols = TileCols;
+  static constexpr int kDepth = Depth;
+  static constexpr int kWeightStride = WeightStride;
+  static constexpr int kPanelCols = PanelCols;
+  static constexpr int64_t kInputRows = InputRows;
+  static constexpr bool kF32InPlace = F32InPlace;
+};
+
 // Columns [n0, n1) of y = x W^T + bias with the weights broadcast: per block of input rows, per
 // panel of output columns, per kDepth of K: x transposed into slivers of kTileCols rows, then
 // each kTileRows weight rows, widened in their own row-major order into a small buffer, run
@@ -56,9 +71,8 @@ PanelTile panel_tile(int64_t K, int cols, int64_t t) {
 // in shuffles and memory waits, and sent y through memory once per kDepth. The weights are
 // software-pipelined over a tile's slivers: between its kernel calls, a share of the next tile's
 // rows is widened (into the other buffer), and each kernel asks for the rows that the call after
-// it widens (LinesAhead). A Body supplies the sizes kTileRows, kTileCols, kDepth, kWeightStride,
-// kPanelCols, kInputRows, kF32InPlace and transpose_input, widen_rows<W>, store_transposed,
-// tile_kernel(rows).
+// it widens (LinesAhead). A Body supplies the sizes (FloatBodySizes) and transpose_input,
+// widen_rows<W>, store_transposed, tile_kernel(rows).
 template <class Body, class W>
 void broadcast_gemm(const MatmulProblem& p, int64_t n0, int64_t n1) {
   constexpr int kTileCols = Body::kTileCols, kTileRows = Body::kTileRows;
