@@ -88,19 +88,29 @@ Json probe(int threads) {
 }
 
 // Speed as a share of what the machine can do in the same minutes: decode against read
-// bandwidth, prefill and encoders against the FP32 FMA peak.
-void add_ratios(Json& result, const Json& before, const Json& after) {
-  const double bw = (before.value("read_gb_per_s", 0.0) + after.value("read_gb_per_s", 0.0)) / 2;
-  const double peak =
-      (before.value("fma_peak_gflops", 0.0) + after.value("fma_peak_gflops", 0.0)) / 2;
-  result["probe"] = {
-      {"before", before}, {"after", after}, {"read_gb_per_s", bw}, {"fma_peak_gflops", peak}};
-  if (bw > 0 && result.contains("decode_gb_per_s"))
-    result["decode_bandwidth_fraction"] = result["decode_gb_per_s"].get<double>() / bw;
-  if (peak > 0 && result.contains("prefill_gflops"))
-    result["prefill_peak_fraction"] = result["prefill_gflops"].get<double>() / peak;
-  if (peak > 0 && result.contains("gflops"))
-    result["peak_fraction"] = result["gflops"].get<double>() / peak;
+// bandwidth, prefill and encoders against the FP32 FMA peak, and with block-quantized weights
+// (whose kernels multiply int8) also against the INT8 peak.
+void add_ratios(Json& result, const Json& before, const Json& after, bool int8_kernels) {
+  const auto mean = [&](const char* key) {
+    return (before.value(key, 0.0) + after.value(key, 0.0)) / 2;
+  };
+  const double bw = mean("read_gb_per_s"), peak = mean("fma_peak_gflops"),
+               int8_peak = mean("int8_peak_gops");
+  result["probe"] = {{"before", before},
+                     {"after", after},
+                     {"read_gb_per_s", bw},
+                     {"fma_peak_gflops", peak},
+                     {"int8_peak_gops", int8_peak}};
+  const auto share = [&](const char* key, double of, const char* name) {
+    if (of > 0 && result.contains(key)) result[name] = result[key].get<double>() / of;
+  };
+  share("decode_gb_per_s", bw, "decode_bandwidth_fraction");
+  share("prefill_gflops", peak, "prefill_peak_fraction");
+  share("gflops", peak, "peak_fraction");
+  if (int8_kernels) {
+    share("prefill_gflops", int8_peak, "prefill_int8_fraction");
+    share("gflops", int8_peak, "int8_fraction");
+  }
 }
 
 }  // namespace
@@ -173,7 +183,7 @@ StudySummary run_study(std::vector<BenchConfig> configs, ResultsStore& store,
       continue;
     }
     if (probe_before.is_object() && probe_after.is_object())
-      add_ratios(result, probe_before, probe_after);
+      add_ratios(result, probe_before, probe_after, is_block_format(c.weight_format));
     result["config"] = c.to_json();
     result["peak_rss_bytes"] = r.peak_rss_bytes;  // the whole child, load included
     result["wall_ms"] = r.wall_ms;

@@ -247,7 +247,8 @@ Json run_machine_probe(int threads) {
   ReadBandwidthProbe bandwidth(size_t{1} << 30, pool);
   return Json{{"threads", threads},
               {"read_gb_per_s", bandwidth.measure(pool)},
-              {"fma_peak_gflops", measure_fma_peak(pool)}};
+              {"fma_peak_gflops", measure_fma_peak(pool)},
+              {"int8_peak_gops", measure_int8_peak(pool)}};
 }
 
 Json run_bench_worker(const BenchConfig& cfg) {

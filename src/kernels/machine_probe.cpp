@@ -164,6 +164,137 @@ FmaFn fma_fn() {
 #endif
 }
 
+// INT8 multiply-add peak: the int8 instruction the quantized kernels are built on, in independent
+// chains (each instruction's result feeds the next one of its chain, so none can be hoisted). A
+// multiply-add counts 2 operations, as llama.cpp's and the anchors' INT8 peaks count them.
+//   AVX-512 VNNI: vpdpbusd, 64 u8 x s8 products summed into int32 per zmm.
+//   AVX2: vpmaddubsw, 32 products into int16 pairs per ymm. A dot product needs one more
+//     multiply (vpmaddwd) to widen the pairs, so an AVX2 kernel reaches at most about half of this
+//     rate where it widens every step (Q8_0) and more where int16 sums can run several steps
+//     (4-bit weights).
+//   NEON: sdot (16 products into int32 per register) with dotprod, else smlal (8 into int16).
+// Each loop returns the number of operations done.
+constexpr int8_t kInt8A = 3, kInt8B = -2;
+
+int32_t int8_loop_scalar(int64_t iterations, int64_t* ops) {
+  constexpr int kChains = 8;
+  uint32_t acc[kChains];  // unsigned: the sums wrap (timing only)
+  for (int i = 0; i < kChains; ++i) acc[i] = static_cast<uint32_t>(i);
+  volatile int8_t a = kInt8A, b = kInt8B;  // read at run time: not folded into constants
+  const uint32_t x = static_cast<uint8_t>(a), y = static_cast<uint32_t>(b);
+  for (int64_t it = 0; it < iterations; ++it)
+    for (uint32_t& c : acc) c = c * x + y;
+  *ops = 2 * kChains * iterations;
+  uint32_t sum = 0;
+  for (uint32_t c : acc) sum += c;
+  return static_cast<int32_t>(sum);
+}
+
+#if defined(__x86_64__)
+// Ten chains as named registers (latency 3 x 2 per cycle on Zen 3 and Skylake, with room): as an
+// array, GCC kept most of them on the stack and timed stores.
+__attribute__((target("avx2"))) int32_t int8_loop_avx2(int64_t iterations, int64_t* ops) {
+  const __m256i b = _mm256_set1_epi8(kInt8B);
+  __m256i c0 = _mm256_set1_epi8(0), c1 = _mm256_set1_epi8(1), c2 = _mm256_set1_epi8(2),
+          c3 = _mm256_set1_epi8(3), c4 = _mm256_set1_epi8(4), c5 = _mm256_set1_epi8(5),
+          c6 = _mm256_set1_epi8(6), c7 = _mm256_set1_epi8(7), c8 = _mm256_set1_epi8(8),
+          c9 = _mm256_set1_epi8(9);
+  for (int64_t it = 0; it < iterations; ++it) {
+    // Each chain's int16 pairs are read back as bytes: the values do not matter, only the rate.
+    c0 = _mm256_maddubs_epi16(c0, b), c1 = _mm256_maddubs_epi16(c1, b);
+    c2 = _mm256_maddubs_epi16(c2, b), c3 = _mm256_maddubs_epi16(c3, b);
+    c4 = _mm256_maddubs_epi16(c4, b), c5 = _mm256_maddubs_epi16(c5, b);
+    c6 = _mm256_maddubs_epi16(c6, b), c7 = _mm256_maddubs_epi16(c7, b);
+    c8 = _mm256_maddubs_epi16(c8, b), c9 = _mm256_maddubs_epi16(c9, b);
+  }
+  const __m256i sum = _mm256_add_epi16(
+      _mm256_add_epi16(_mm256_add_epi16(c0, c1), _mm256_add_epi16(c2, c3)),
+      _mm256_add_epi16(_mm256_add_epi16(_mm256_add_epi16(c4, c5), _mm256_add_epi16(c6, c7)),
+                       _mm256_add_epi16(c8, c9)));
+  *ops = 2 * 32 * 10 * iterations;
+  return _mm256_cvtsi256_si32(sum);
+}
+
+__attribute__((target("avx512f,avx512vnni"))) int32_t int8_loop_avx512vnni(int64_t iterations,
+                                                                           int64_t* ops) {
+  constexpr int kChains = 16;
+  __m512i acc[kChains];
+  for (int i = 0; i < kChains; ++i) acc[i] = _mm512_set1_epi32(i);
+  const __m512i a = _mm512_set1_epi8(kInt8A), b = _mm512_set1_epi8(kInt8B);
+  for (int64_t it = 0; it < iterations; ++it)
+    for (__m512i& c : acc) c = _mm512_dpbusd_epi32(c, a, b);
+  __m512i sum = acc[0];
+  for (int i = 1; i < kChains; ++i) sum = _mm512_add_epi32(sum, acc[i]);
+  *ops = 2 * 64 * kChains * iterations;
+  alignas(64) int32_t lanes[16];
+  _mm512_store_si512(lanes, sum);
+  return lanes[0];
+}
+#endif
+
+#if defined(__aarch64__)
+__attribute__((target("arch=armv8.2-a+dotprod"))) int32_t int8_loop_sdot(int64_t iterations,
+                                                                         int64_t* ops) {
+  constexpr int kChains = 16;
+  int32x4_t acc[kChains];
+  for (int i = 0; i < kChains; ++i) acc[i] = vdupq_n_s32(i);
+  const int8x16_t a = vdupq_n_s8(kInt8A), b = vdupq_n_s8(kInt8B);
+  for (int64_t it = 0; it < iterations; ++it)
+    for (int32x4_t& c : acc) c = vdotq_s32(c, a, b);
+  int32x4_t sum = acc[0];
+  for (int i = 1; i < kChains; ++i) sum = vaddq_s32(sum, acc[i]);
+  *ops = 2 * 16 * kChains * iterations;
+  return vaddvq_s32(sum);
+}
+
+int32_t int8_loop_smlal(int64_t iterations, int64_t* ops) {
+  constexpr int kChains = 16;
+  int16x8_t acc[kChains];
+  for (int i = 0; i < kChains; ++i) acc[i] = vdupq_n_s16(static_cast<int16_t>(i));
+  const int8x8_t a = vdup_n_s8(kInt8A), b = vdup_n_s8(kInt8B);
+  for (int64_t it = 0; it < iterations; ++it)
+    for (int16x8_t& c : acc) c = vmlal_s8(c, a, b);
+  int16x8_t sum = acc[0];
+  for (int i = 1; i < kChains; ++i) sum = vaddq_s16(sum, acc[i]);
+  *ops = 2 * 8 * kChains * iterations;
+  return vaddvq_s16(sum);
+}
+#endif
+
+using Int8Fn = int32_t (*)(int64_t, int64_t*);
+
+// The same choice as the quantized kernels' dispatch (matmul.cpp): AVX-512 only with VNNI.
+Int8Fn int8_fn() {
+#if defined(__x86_64__)
+  const CpuFeatures& f = cpu_features();
+  if (f.avx512f && f.avx512vnni) return int8_loop_avx512vnni;
+  if (f.avx2) return int8_loop_avx2;
+  return int8_loop_scalar;
+#elif defined(__aarch64__)
+  return cpu_features().dotprod ? int8_loop_sdot : int8_loop_smlal;
+#else
+  return int8_loop_scalar;
+#endif
+}
+
+// Best of `passes` runs of `loop` on every pool thread, in billions of operations per second.
+template <class Loop>
+double best_rate(ThreadPool& pool, int passes, Loop&& loop) {
+  double best = 0;
+  for (int pass = 0; pass < std::max(passes, 1); ++pass) {
+    std::atomic<double> ops{0};
+    const Clock::time_point start = Clock::now();
+    pool.run([&](int, int) {
+      const double done = loop();
+      double seen = ops.load();
+      while (!ops.compare_exchange_weak(seen, seen + done)) {
+      }
+    });
+    best = std::max(best, ops.load() / seconds_since(start) / 1e9);
+  }
+  return best;
+}
+
 }  // namespace
 
 ReadBandwidthProbe::ReadBandwidthProbe(size_t bytes, ThreadPool& pool) {
@@ -194,21 +325,22 @@ double ReadBandwidthProbe::measure(ThreadPool& pool, int passes) const {
 double measure_fma_peak(ThreadPool& pool, int passes) {
   const FmaFn loop = fma_fn();
   constexpr int64_t kIterations = 4'000'000;  // ~20-60 ms per pass at 1-4 FMA per cycle
-  double best = 0;
-  for (int pass = 0; pass < std::max(passes, 1); ++pass) {
-    std::atomic<double> flops{0};
-    const Clock::time_point start = Clock::now();
-    pool.run([&](int, int) {
-      float result = 0;
-      const double done = loop(kIterations, &result);
-      g_sink.fetch_add(result > 0 ? 1 : 0, std::memory_order_relaxed);
-      double seen = flops.load();
-      while (!flops.compare_exchange_weak(seen, seen + done)) {
-      }
-    });
-    best = std::max(best, flops.load() / seconds_since(start) / 1e9);
-  }
-  return best;
+  return best_rate(pool, passes, [&] {
+    float result = 0;
+    const double done = loop(kIterations, &result);
+    g_sink.fetch_add(result > 0 ? 1 : 0, std::memory_order_relaxed);
+    return done;
+  });
+}
+
+double measure_int8_peak(ThreadPool& pool, int passes) {
+  const Int8Fn loop = int8_fn();
+  constexpr int64_t kIterations = 4'000'000;  // ~15-30 ms per pass at 1-2 per cycle
+  return best_rate(pool, passes, [&] {
+    int64_t ops = 0;
+    g_sink.fetch_add(static_cast<uint64_t>(loop(kIterations, &ops)), std::memory_order_relaxed);
+    return static_cast<double>(ops);
+  });
 }
 
 }  // namespace lowspec

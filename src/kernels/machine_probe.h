@@ -1,6 +1,7 @@
 // Machine probes: what this CPU and its memory can do right now, measured the same way every time,
 // so kernel speed is reported as a share of it (decode against read bandwidth, prefill against
-// FMA peak). Both use the widest vectors the CPU has (cpu_features(), honouring LOWSPEC_ISA).
+// the FMA or INT8 peak). All use the widest vectors the CPU has (cpu_features(), honouring
+// LOWSPEC_ISA).
 #pragma once
 #include <cstddef>
 
@@ -28,5 +29,10 @@ class ReadBandwidthProbe {
 // Peak FP32 multiply-add rate in GFLOP/s (an FMA counts 2) summed over the pool's threads:
 // independent FMA chains held in registers, no memory traffic. Best of `passes`.
 double measure_fma_peak(ThreadPool& pool, int passes = 3);
+
+// Peak INT8 multiply-add rate in GOP/s (a multiply-add counts 2) summed over the pool's threads,
+// of the int8 instruction the quantized kernels use on this CPU (AVX-512 VNNI vpdpbusd, AVX2
+// vpmaddubsw, NEON sdot or smlal): quantized prefill is reported as a share of it. Best of `passes`.
+double measure_int8_peak(ThreadPool& pool, int passes = 3);
 
 }  // namespace lowspec

@@ -49,14 +49,14 @@ std::string integrity(const std::string& db) {
 }
 
 // 8 configurations of a tiny model, each a separate worker process (probes off: the kill test
-// needs many short runs); or 2 with the bandwidth/peak probes around each.
+// needs many short runs); or 2 with the bandwidth/peak probes around each, as stored and in Q8_0.
 std::string bench_args(const std::string& model, const std::string& db) {
   return "bench --models '" + model + "' --threads 1,2 --batch 1,2,3,4 --prompt-tokens 8 " +
          "--gen-tokens 4 --reps 1 --warmup 0 --no-probe --db '" + db + "'";
 }
 std::string probed_bench_args(const std::string& model, const std::string& db) {
-  return "bench --models '" + model + "' --threads 1,2 --prompt-tokens 8 --gen-tokens 4 " +
-         "--reps 1 --warmup 0 --db '" + db + "'";
+  return "bench --models '" + model + "' --threads 1 --quant file,q8_0 --prompt-tokens 8 " +
+         "--gen-tokens 4 --reps 1 --warmup 0 --db '" + db + "'";
 }
 
 }  // namespace
@@ -69,18 +69,20 @@ TEST(BenchCli, SecondRunRunsNothingAndReportListsEveryRun) {
   ASSERT_EQ(test::run_lowspec(probed_bench_args(model, db), &out, &err), 0) << err;
   EXPECT_EQ(count_runs(db), 2);
   ASSERT_EQ(test::run_lowspec(probed_bench_args(model, db), &out, &err), 0) << err;
-  EXPECT_NE(err.find("2 of 2 configurations already in the results database"), std::string::npos) << err;
+  EXPECT_NE(err.find("2 of 2 configurations already in the results database"), std::string::npos)
+      << err;
   EXPECT_NE(err.find("0 ran"), std::string::npos) << err;
   EXPECT_EQ(count_runs(db), 2);
 
   ASSERT_EQ(test::run_lowspec("report --format json --db '" + db + "'", &out, &err), 0) << err;
   Json runs = Json::parse(out);
   ASSERT_EQ(runs.size(), 2u);
+  int q8_0_runs = 0;
   for (const auto& r : runs) {
-    for (const char* f : {"load_ms", "ttft_ms", "prefill_ms_per_token", "decode_ms_per_token",
-                          "decode_tokens_per_s", "peak_rss_bytes", "rss_file_bytes",
-                          "rss_anon_bytes", "weight_bytes", "machine", "threads", "batch",
-                          "weight_format", "finished_at"})
+    for (const char* f :
+         {"load_ms", "ttft_ms", "prefill_ms_per_token", "decode_ms_per_token",
+          "decode_tokens_per_s", "peak_rss_bytes", "rss_file_bytes", "rss_anon_bytes",
+          "weight_bytes", "machine", "threads", "batch", "weight_format", "finished_at"})
       EXPECT_TRUE(r.contains(f)) << f;
     EXPECT_GT(r["decode_ms_per_token"]["p50"].get<double>(), 0.0);
     EXPECT_GT(r["peak_rss_bytes"].get<double>(), 0.0);
@@ -88,18 +90,31 @@ TEST(BenchCli, SecondRunRunsNothingAndReportListsEveryRun) {
     EXPECT_GT(r["probe"]["fma_peak_gflops"].get<double>(), 0.0);
     EXPECT_GT(r["decode_bandwidth_fraction"].get<double>(), 0.0);
     EXPECT_GT(r["prefill_peak_fraction"].get<double>(), 0.0);
+    // The INT8 peak is probed for every run; the share of it only for int8 kernels (Q8_0).
+    const double int8_peak = r["probe"]["int8_peak_gops"].get<double>();
+    EXPECT_GT(int8_peak, 0.0);
+    if (r["weight_format"] == "q8_0") {
+      ++q8_0_runs;
+      EXPECT_DOUBLE_EQ(r["prefill_int8_fraction"].get<double>(),
+                       r["prefill_gflops"].get<double>() / int8_peak);
+    } else {
+      EXPECT_FALSE(r.contains("prefill_int8_fraction"));
+    }
     EXPECT_EQ(r["decode_ms_per_token"]["n"].get<int>(), 3);  // gen 4: 3 timed decode steps
   }
+  EXPECT_EQ(q8_0_runs, 1);
+
   ASSERT_EQ(test::run_lowspec("report --db '" + db + "'", &out, &err), 0) << err;
   EXPECT_NE(out.find("| model |"), std::string::npos) << out;
+  EXPECT_NE(out.find("| prefill/INT8 |"), std::string::npos) << out;
 }
 
 TEST(BenchCli, KillDashNineLosesNoFinishedRunAndLeavesTheDatabaseValid) {
   LOWSPEC_REQUIRE_FIXTURE("hf-tiny/llama");
   test::TempDir dir;
   std::string db = dir.file("results.db"), model = test::fixture("hf-tiny/llama");
-  std::string cmd = std::string("exec '") + LOWSPEC_EXE + "' " + bench_args(model, db) +
-                    " >/dev/null 2>&1";
+  std::string cmd =
+      std::string("exec '") + LOWSPEC_EXE + "' " + bench_args(model, db) + " >/dev/null 2>&1";
   pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
@@ -124,7 +139,8 @@ TEST(BenchCli, KillDashNineLosesNoFinishedRunAndLeavesTheDatabaseValid) {
 
   std::string out, err;
   ASSERT_EQ(test::run_lowspec(bench_args(model, db), &out, &err), 0) << err;
-  EXPECT_NE(err.find(std::to_string(after_kill) + " of 8 configurations already"), std::string::npos)
+  EXPECT_NE(err.find(std::to_string(after_kill) + " of 8 configurations already"),
+            std::string::npos)
       << err;
   EXPECT_EQ(count_runs(db), 8);
   EXPECT_EQ(integrity(db), "ok");

@@ -23,3 +23,10 @@ TEST(MachineProbe, FmaPeakIsPositiveAndFinite) {
   EXPECT_TRUE(std::isfinite(gflops));
   EXPECT_GT(gflops, 0.1);
 }
+
+TEST(MachineProbe, Int8PeakIsPositiveAndFinite) {
+  ThreadPool pool(2);
+  const double gops = measure_int8_peak(pool, 1);
+  EXPECT_TRUE(std::isfinite(gops));
+  EXPECT_GT(gops, 0.1);
+}
