@@ -382,31 +382,44 @@ LOWSPEC_AVX2 void panel_tile(const QuantMatmulProblem& p, const Panel& panel, co
     } else {
       for (int r = 0; r < R; ++r) dot[r] = _mm256_setzero_si256();
     }
-    for (int s0 = 0; s0 < kSteps; s0 += kWiden) {
-      const auto product = [&](int s, int r) LOWSPEC_AVX2_INLINE {
-        return step_product<F>(_mm256_load_si256(w + s), xq[(g * kSteps + s) * R + r]);
-      };
-      __m256i pairs[R];
-      for (int r = 0; r < R; ++r) {
-        pairs[r] = product(s0, r);
-        if constexpr (F == Form::Q4_0) {
-          pairs[r] = _mm256_add_epi16(pairs[r], _mm256_set1_epi32(xstart[g * R + r]));
-        }
-      }
-      for (int s = s0 + 1; s < s0 + kWiden; ++s) {
+    if constexpr (F == Form::Q8_0) {
+      // Widens every step. Unrolled: GCC left the loop rolled, with a stack load of the madd
+      // multiplier and a register copy per row each step (1.07x on Zen 3).
+#pragma GCC unroll 8
+      for (int s = 0; s < kSteps; ++s) {
+        const __m256i ws = _mm256_load_si256(w + s);
+        __m256i pairs[R];
+        for (int r = 0; r < R; ++r) pairs[r] = step_product<F>(ws, xq[(g * kSteps + s) * R + r]);
         for (int r = 0; r < R; ++r) {
-          // The add in asm keeps each step's add in order: GCC otherwise regroups the wrapping
-          // int16 sums into a tree, computes all R x 8 products first and spills them (41
-          // stores per group); an empty asm barrier on the sum cost a register copy per add.
-          __asm__("vpaddw %1, %0, %0" : "+x"(pairs[r]) : "x"(product(s, r)));
+          dot[r] = _mm256_add_epi32(dot[r], _mm256_madd_epi16(pairs[r], ones));
+          __asm__("" : "+x"(dot[r]));  // in order, as below, or the products spill
         }
       }
-      // Q6_K: steps 0-3 are sub-block a, 4-7 sub-block b, each weighted by its scale.
-      const __m256i weight = mult[s0 / 4];
-      for (int r = 0; r < R; ++r) {
-        dot[r] = _mm256_add_epi32(dot[r], _mm256_madd_epi16(pairs[r], weight));
-        // Q8_0 widens every step; in order, as above, or its products spill.
-        if constexpr (kWiden == 1) __asm__("" : "+x"(dot[r]));
+    } else {
+      for (int s0 = 0; s0 < kSteps; s0 += kWiden) {
+        const auto product = [&](int s, int r) LOWSPEC_AVX2_INLINE {
+          return step_product<F>(_mm256_load_si256(w + s), xq[(g * kSteps + s) * R + r]);
+        };
+        __m256i pairs[R];
+        for (int r = 0; r < R; ++r) {
+          pairs[r] = product(s0, r);
+          if constexpr (F == Form::Q4_0) {
+            pairs[r] = _mm256_add_epi16(pairs[r], _mm256_set1_epi32(xstart[g * R + r]));
+          }
+        }
+        for (int s = s0 + 1; s < s0 + kWiden; ++s) {
+          for (int r = 0; r < R; ++r) {
+            // The add in asm keeps each step's add in order: GCC otherwise regroups the wrapping
+            // int16 sums into a tree, computes all R x 8 products first and spills them (41
+            // stores per group); an empty asm barrier on the sum cost a register copy per add.
+            __asm__("vpaddw %1, %0, %0" : "+x"(pairs[r]) : "x"(product(s, r)));
+          }
+        }
+        // Q6_K: steps 0-3 are sub-block a, 4-7 sub-block b, each weighted by its scale.
+        const __m256i weight = mult[s0 / 4];
+        for (int r = 0; r < R; ++r) {
+          dot[r] = _mm256_add_epi32(dot[r], _mm256_madd_epi16(pairs[r], weight));
+        }
       }
     }
     const __m256 scale = _mm256_load_ps(panel.scale.data() + g * kPanel);
