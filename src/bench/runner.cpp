@@ -88,9 +88,9 @@ Json probe(int threads) {
 }
 
 // Speed as a share of what the machine can do in the same minutes: decode against read
-// bandwidth, prefill and encoders against the FP32 FMA peak, and with block-quantized weights
-// (whose kernels multiply int8) also against the INT8 peak.
-void add_ratios(Json& result, const Json& before, const Json& after, bool int8_kernels) {
+// bandwidth, prefill and encoders against the FP32 FMA peak, and where the worker ran int8
+// kernels (block-quantized weights) also against the INT8 peak.
+void add_ratios(Json& result, const Json& before, const Json& after) {
   const auto mean = [&](const char* key) {
     return (before.value(key, 0.0) + after.value(key, 0.0)) / 2;
   };
@@ -107,7 +107,7 @@ void add_ratios(Json& result, const Json& before, const Json& after, bool int8_k
   share("decode_gb_per_s", bw, "decode_bandwidth_fraction");
   share("prefill_gflops", peak, "prefill_peak_fraction");
   share("gflops", peak, "peak_fraction");
-  if (int8_kernels) {
+  if (result.value("int8_kernels", false)) {
     share("prefill_gflops", int8_peak, "prefill_int8_fraction");
     share("gflops", int8_peak, "int8_fraction");
   }
@@ -183,7 +183,7 @@ StudySummary run_study(std::vector<BenchConfig> configs, ResultsStore& store,
       continue;
     }
     if (probe_before.is_object() && probe_after.is_object())
-      add_ratios(result, probe_before, probe_after, is_block_format(c.weight_format));
+      add_ratios(result, probe_before, probe_after);
     result["config"] = c.to_json();
     result["peak_rss_bytes"] = r.peak_rss_bytes;  // the whole child, load included
     result["wall_ms"] = r.wall_ms;

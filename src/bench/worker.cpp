@@ -9,6 +9,7 @@
 
 #include "bench/stats.h"
 #include "core/cpu_features.h"
+#include "core/dtype.h"
 #include "core/error.h"
 #include "core/process_memory.h"
 #include "core/thread_pool.h"
@@ -120,9 +121,13 @@ Json decoder_speed(const BenchConfig& cfg) {
        2.0 * static_cast<double>(c.vocab_size * c.hidden_size));
   // Every matrix and the lm_head once, as held (the embedding table only when it is the head).
   const uint64_t bytes = decode_matrix_bytes(dec.weights());
+  // Block-quantized layer matrices run int8 kernels, whether the file held them or load made them.
+  const bool int8_kernels =
+      !dec.weights().layers.empty() && dtype_is_quantized(dec.weights().layers.front().q.dtype);
   ProcessMemory mem = process_memory();
   Json r{
       {"kind", "decoder"},
+      {"int8_kernels", int8_kernels},
       {"family", family_name(c.family)},
       {"parameters", count_parameters(c)},
       {"load_ms", load_ms},
@@ -194,6 +199,7 @@ Json encoder_speed(const BenchConfig& cfg) {
   double flops = encoder_forward_flops(c, B, S);
   ProcessMemory mem = process_memory();
   return Json{{"kind", "encoder"},
+              {"int8_kernels", quant.has_value()},  // encoders are stored in float
               {"family", family_name(c.family)},
               {"parameters", count_parameters(c)},
               {"load_ms", load_ms},

@@ -93,6 +93,7 @@ TEST(BenchCli, SecondRunRunsNothingAndReportListsEveryRun) {
     // The INT8 peak is probed for every run; the share of it only for int8 kernels (Q8_0).
     const double int8_peak = r["probe"]["int8_peak_gops"].get<double>();
     EXPECT_GT(int8_peak, 0.0);
+    EXPECT_EQ(r["int8_kernels"].get<bool>(), r["weight_format"] == "q8_0");
     if (r["weight_format"] == "q8_0") {
       ++q8_0_runs;
       EXPECT_DOUBLE_EQ(r["prefill_int8_fraction"].get<double>(),
