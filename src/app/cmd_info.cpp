@@ -1,6 +1,8 @@
 // lowspec info MODEL [--json] [--ctx N] [--batch B]: what a model is, what its files hold and
 // how much RAM it needs per weight format; works on a folder with only config.json.
-// lowspec info --system [--json]: what this device offers.
+// lowspec info --system [--json] [--probe]: what this device offers, and with --probe what its
+// memory and cores do right now.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -9,6 +11,7 @@
 #include "adapt/memory_estimate.h"
 #include "adapt/system_probe.h"
 #include "app/command.h"
+#include "bench/worker.h"
 #include "core/error.h"
 #include "core/json_util.h"
 #include "formats/gguf.h"
@@ -25,6 +28,7 @@ struct InfoArgs {
   std::string model;
   bool json = false;
   bool system = false;
+  bool probe = false;
   int64_t ctx = 0;
   int64_t batch = 1;
 };
@@ -51,6 +55,19 @@ void print_json(const Json& j) { std::printf("%s\n", j.dump(2).c_str()); }
 
 // ---- --system --------------------------------------------------------------------------------
 
+// The yardsticks `lowspec bench` measures around each run (read bandwidth, FP32 FMA and INT8
+// peaks) on 1 thread and on the usable threads. The bandwidth buffer is a quarter of the usable
+// memory, at most 1 GiB and at least 64 MiB (much larger than the caches either way).
+Json probe_json(const SystemInfo& s) {
+  const uint64_t quarter = s.usable_memory_bytes() / 4;
+  const size_t bytes = static_cast<size_t>(
+      std::clamp<uint64_t>(quarter, uint64_t{64} << 20, uint64_t{1} << 30));
+  std::fprintf(stderr, "probing bandwidth and peaks (a few seconds)...\n");
+  Json runs = Json::array();
+  for (int threads : std::set<int>{1, s.usable_threads()}) runs.push_back(run_machine_probe(threads, bytes));
+  return runs;
+}
+
 int run_system(const InfoArgs& a) {
   const SystemInfo s = probe_system();
   Json j = {{"cpu_model", s.cpu_model},
@@ -71,6 +88,7 @@ int run_system(const InfoArgs& a) {
             {"usable_threads", s.usable_threads()},
             {"os", s.os},
             {"kernel", s.kernel}};
+  if (a.probe) j["probe"] = probe_json(s);
   if (a.json) {
     print_json(j);
     return 0;
@@ -88,6 +106,14 @@ int run_system(const InfoArgs& a) {
   else std::printf(", cpu limit none\n");
   std::printf("usable: %s, %d threads\nos: %s, kernel %s\n", human_bytes(s.usable_memory_bytes()).c_str(),
               s.usable_threads(), s.os.c_str(), s.kernel.c_str());
+  if (a.probe) {
+    for (const Json& p : j["probe"]) {
+      const int threads = p["threads"].get<int>();
+      std::printf("probe, %d thread%s: read %.1f GB/s, FP32 FMA %.1f GFLOP/s, INT8 %.1f GOP/s\n", threads,
+                  threads == 1 ? "" : "s", p["read_gb_per_s"].get<double>(), p["fma_peak_gflops"].get<double>(),
+                  p["int8_peak_gops"].get<double>());
+    }
+  }
   return 0;
 }
 
@@ -300,6 +326,7 @@ int run_gguf(const InfoArgs& a) {
 }
 
 int run_info(const InfoArgs& a) {
+  if (a.probe && !a.system) throw Error("info: --probe goes with --system");
   if (a.system) return run_system(a);
   if (a.model.empty()) throw Error("info: give MODEL (a folder, config.json or .gguf file) or --system");
   if (a.ctx < 0) throw Error(cat("--ctx: ", a.ctx, " must be positive"));
@@ -316,6 +343,9 @@ CommandRegistrar info_command{{"info", "Describe a model (shapes, parameters, fi
                         cmd.add_option("MODEL", args->model, "model folder, config.json or .gguf file");
                         cmd.add_flag("--json", args->json, "print JSON");
                         cmd.add_flag("--system", args->system, "describe this system instead of a model");
+                        cmd.add_flag("--probe", args->probe,
+                                     "with --system: measure read bandwidth and the FP32 FMA and INT8 peaks "
+                                     "on 1 thread and on the usable threads (a few seconds)");
                         cmd.add_option("--ctx", args->ctx, "context length for the RAM estimate (default: the model's maximum)");
                         cmd.add_option("--batch", args->batch, "batch size for the RAM estimate")->capture_default_str();
                         return [args] { return run_info(*args); };

@@ -248,9 +248,9 @@ Json quality(const BenchConfig& cfg) {
 
 }  // namespace
 
-Json run_machine_probe(int threads) {
+Json run_machine_probe(int threads, size_t buffer_bytes) {
   ThreadPool pool(threads);
-  ReadBandwidthProbe bandwidth(size_t{1} << 30, pool);
+  ReadBandwidthProbe bandwidth(buffer_bytes, pool);
   return Json{{"threads", threads},
               {"read_gb_per_s", bandwidth.measure(pool)},
               {"fma_peak_gflops", measure_fma_peak(pool)},

@@ -8,8 +8,9 @@ namespace lowspec {
 
 Json run_bench_worker(const BenchConfig& config);
 
-// Read bandwidth (GB/s) and FP32 FMA peak (GFLOP/s) of this machine right now at `threads`
-// threads: the yardsticks speed is reported against. Run in its own process (it maps 1 GiB).
-Json run_machine_probe(int threads);
+// Read bandwidth (GB/s), FP32 FMA peak (GFLOP/s) and INT8 multiply-add peak (GOP/s) of this
+// machine right now at `threads` threads: the yardsticks speed is reported against. The bandwidth
+// streams `buffer_bytes` (bench runs it in its own process, with 1 GiB).
+Json run_machine_probe(int threads, size_t buffer_bytes = size_t{1} << 30);
 
 }  // namespace lowspec

@@ -31,7 +31,8 @@ TEST(InfoCommand, TinyCheckpointWithWeights) {
   LOWSPEC_REQUIRE_FIXTURE("hf-tiny/phi");
   Json j = info_json(q(fixture("hf-tiny/phi")));
   EXPECT_EQ(j["model_type"], "phi");
-  EXPECT_EQ(j["parameters"].get<int64_t>(), count_parameters(load_model_config(fixture("hf-tiny/phi"))));
+  EXPECT_EQ(j["parameters"].get<int64_t>(),
+            count_parameters(load_model_config(fixture("hf-tiny/phi"))));
   EXPECT_TRUE(j["weights"]["matches_config"].get<bool>());
   EXPECT_EQ(j["weights"]["dtypes"]["F32"]["tensors"], j["weights"]["tensors"]);
   for (const char* format : {"F32", "F16", "Q8_0", "Q4_0"}) {
@@ -51,7 +52,8 @@ TEST(InfoCommand, ConfigOnlyFolderWithContextAndBatch) {
   EXPECT_EQ(j["memory"]["context"], 1024);
   EXPECT_EQ(j["memory"]["batch"], 2);
   // K and V of 32 layers x 2560 wide, 1024 positions, 2 sequences, F32.
-  EXPECT_EQ(j["memory"]["formats"]["Q4_0"]["kv_cache_bytes"].get<uint64_t>(), 2ull * 32 * 2560 * 1024 * 2 * 4);
+  EXPECT_EQ(j["memory"]["formats"]["Q4_0"]["kv_cache_bytes"].get<uint64_t>(),
+            2ull * 32 * 2560 * 1024 * 2 * 4);
   std::string out;
   EXPECT_EQ(run_lowspec("info " + q(fixture(rel)), &out), 0);
   EXPECT_NE(out.find("weights: none (config only)"), std::string::npos) << out;
@@ -74,6 +76,22 @@ TEST(InfoCommand, System) {
   EXPECT_TRUE(j["cgroup"].contains("version"));
 }
 
+TEST(InfoCommand, SystemProbeMeasuresOneThreadAndTheUsableThreads) {
+  Json j = info_json("--system --probe");
+  ASSERT_TRUE(j["probe"].is_array());
+  const int usable = j["usable_threads"].get<int>();
+  ASSERT_EQ(j["probe"].size(), usable == 1 ? 1u : 2u);
+  EXPECT_EQ(j["probe"][0]["threads"], 1);
+  EXPECT_EQ(j["probe"].back()["threads"], usable);
+  for (const Json& p : j["probe"]) {
+    for (const char* key : {"read_gb_per_s", "fma_peak_gflops", "int8_peak_gops"})
+      EXPECT_GT(p[key].get<double>(), 0.0) << key;
+  }
+  std::string out, err;
+  EXPECT_EQ(run_lowspec("info --probe", &out, &err), 2);
+  EXPECT_EQ(err, "lowspec: info: --probe goes with --system\n");
+}
+
 TEST(InfoCommand, BadInputIsOneLineAndExitTwo) {
   std::string out, err;
   EXPECT_EQ(run_lowspec("info /no/such/model", &out, &err), 2);
@@ -91,7 +109,8 @@ TEST(SynthCommand, WritesAFolderInfoAccepts) {
   test::TempDir dir;
   const std::string out_dir = dir.file("gemma-synth");
   std::string out, err;
-  ASSERT_EQ(run_lowspec("synth " + q(fixture("hf-tiny/gemma")) + " --out " + q(out_dir) + " --dtype f16 --seed 3",
+  ASSERT_EQ(run_lowspec("synth " + q(fixture("hf-tiny/gemma")) + " --out " + q(out_dir) +
+                            " --dtype f16 --seed 3",
                         &out, &err),
             0)
       << err;
@@ -99,8 +118,10 @@ TEST(SynthCommand, WritesAFolderInfoAccepts) {
   EXPECT_TRUE(j["weights"]["matches_config"].get<bool>());
   EXPECT_EQ(j["torch_dtype"], "float16");
   EXPECT_EQ(j["weights"]["dtypes"]["F16"]["tensors"], j["weights"]["tensors"]);
-  EXPECT_EQ(run_lowspec("synth " + q(fixture("hf-tiny/gemma")) + " --out " + q(out_dir) + " --dtype q4_0", &out, &err),
-            2);
+  EXPECT_EQ(
+      run_lowspec("synth " + q(fixture("hf-tiny/gemma")) + " --out " + q(out_dir) + " --dtype q4_0",
+                  &out, &err),
+      2);
   EXPECT_NE(err.find("--dtype"), std::string::npos) << err;
 }
 
