@@ -207,17 +207,9 @@ std::string_view matmul_isa_name(MatmulIsa isa) {
 }
 
 bool matmul_uses_super_block_activations(MatmulIsa isa, DType w_dtype, int64_t M) {
-  if (M > kDecodeRowsMax || dtype_block_elems(w_dtype) != kSuperBlock) return false;
-  switch (isa) {
-    case MatmulIsa::Avx2:
-    case MatmulIsa::Neon:
-      return true;
-    case MatmulIsa::Avx512:  // without VNNI it runs the AVX2 bodies; with it, Q6_K takes per 32
-      return !cpu_features().avx512vnni || w_dtype != DType::Q6_K;
-    case MatmulIsa::Scalar:
-      break;
-  }
-  return false;
+  // Every SIMD body's k-quant decode sums a super-block in int32 under one activation scale.
+  return isa != MatmulIsa::Scalar && dtype_block_elems(w_dtype) == kSuperBlock &&
+         M <= kDecodeRowsMax;
 }
 
 bool matmul_supports_dtype(DType dtype) {

@@ -1,8 +1,8 @@
 // AVX-512 VNNI bodies for block-quantized weights against int8 activations (see
 // docs/ARCHITECTURE.md, "Where speed comes from"): decode (M <= 4) for Q8_0, Q4_0, Q4_K, Q5_K and
 // Q6_K, one weight row streamed at a time; prefill (M > 4) through the packed panels of
-// matmul_quant_panel_avx512.cpp; the AVX-512 activation quantizer. vpdpbusd multiplies unsigned
-// by signed bytes: the weights always enter unsigned, the activations signed.
+// matmul_quant_panel_avx512.cpp; the AVX-512 activation quantizer. vpdpbusd and vpmaddubsw multiply
+// unsigned by signed bytes: the weights always enter unsigned, the activations signed.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -15,7 +15,6 @@
 #include "core/error.h"
 #include "kernels/matmul_dispatch.h"
 #include "kernels/prefetch.h"
-#include "kernels/q6_k_unpack_avx2.h"
 #include "kernels/quant_blocks.h"
 
 #pragma GCC push_options
@@ -332,65 +331,92 @@ LOWSPEC_VNNI void decode_q45_k(const QuantMatmulProblem& p, int64_t n0, int64_t 
   }
 }
 
-// Q6_K decode: per 128 elements, 64 bytes of low 4 bits (ql) and 32 of high 2 bits (qh) give
-// four 32-element runs u in 0..63 (value u - 32). The - 32 is taken in the integer dot itself:
-// each lane starts at -32 * (its 4 activations' sum), precomputed once per call, so a lane
-// holds sum((u - 32) x) exactly. Each run spans two 16-element sub-blocks: lanes 0-3 take the
-// first one's scale, lanes 4-7 the second's.
-LOWSPEC_VNNI void decode_q6_k_row(const QuantMatmulProblem& p, int64_t m, int64_t n,
-                                  const __m256i* lane_offset) {
+// Q6_K decode against activations with one scale per super-block (x_group 256). Half h of a
+// super-block (128 elements) is 64 bytes of low 4 bits (ql) and 32 of high 2 bits (qh): ql's low
+// nibbles are runs 4h and 4h + 1 (32 elements each, side by side), its high nibbles runs 4h + 2
+// and 4h + 3, and run k's high bits are bits 2k'..2k'+1 of qh (k' = k % 4). Each zmm of values
+// u = 0..63 meets 64 contiguous activations; its 128-bit lanes are sub-blocks 4p..4p + 3 (p = the
+// run pair), each weighted by its int8 scale in vpdpwssd. value = d sc (u - 32), so the dots start
+// at -32 sum_j sc_j s_j (s the activations' sums per 16) and the super-block adds d dx times
+// their sum, exact in int32 (at most 256 * 63 * 127 * 128 < 2^31 in total).
+template <int R>
+LOWSPEC_VNNI void q6_k_rows(const QuantMatmulProblem& p, int64_t n0, int64_t n1,
+                            const int16_t* sum16) {
   const int64_t supers = p.K / kSuperBlock;
-  const BlockQ6_K* w = static_cast<const BlockQ6_K*>(p.w) + n * supers;
-  const int8_t* xq = p.xq + m * p.K;
-  const float* xd = p.xd + m * (p.K / kQuantBlock);
-  // Lanes 0-3 from sub-block 2j, lanes 4-7 from 2j + 1, for run j = 0..7 of a super-block.
-  const __m512i halves = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-  for (int64_t sb = 0; sb < supers; ++sb) {
-    const BlockQ6_K& b = w[sb];
-    if (m == 0) prefetch_ahead(&b, sizeof(BlockQ6_K));  // the first pass over the row streams it
-    // 16 sub-block scales * d * the activation scale of the 32-block each sits in.
-    const __m512 sc = _mm512_cvtepi32_ps(
-        _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales))));
-    const __m256 dx8 = _mm256_loadu_ps(xd + sb * 8);
-    const __m512 dx16 =
-        _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7),
-                              _mm512_castps256_ps512(dx8));
-    const __m512 scale = _mm512_mul_ps(_mm512_mul_ps(sc, _mm512_set1_ps(_cvtsh_ss(b.d))), dx16);
-    for (int half = 0; half < 2; ++half) {
-      __m256i u[4];
-      unpack_q6_k_half(b, half, u);
-      for (int k = 0; k < 4; ++k) {
-        const int run = 4 * half + k;  // 32-element run within the super-block
-        const int64_t block = sb * 8 + run;
-        const __m256i x =
-            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + block * kQuantBlock));
-        const __m256 dot = _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(lane_offset[block], u[k], x));
-        const __m256 s = _mm512_castps512_ps256(
-            _mm512_permutexvar_ps(_mm512_add_epi32(halves, _mm512_set1_epi32(2 * run)), scale));
-        acc[k & 1] = _mm256_fmadd_ps(dot, s, acc[k & 1]);
+  const __m512i low4 = _mm512_set1_epi8(0x0f), high2 = _mm512_set1_epi8(0x30);
+  // qh bits 2k'..2k'+1 to bits 4-5: runs (0, 1) of a half shift left by 4 and 2, runs (2, 3)
+  // right by 0 and 2 (within 64 bits, leaking across bytes only into bits masked off).
+  const __m512i left = _mm512_setr_epi64(4, 4, 4, 4, 2, 2, 2, 2);
+  const __m512i right = _mm512_setr_epi64(0, 0, 0, 0, 2, 2, 2, 2);
+  // Run pair p's multiplier: sub-block 4p + L's int16 scale in every word of 128-bit lane L.
+  __m512i pick[kSuperBlock / 64];
+  for (int pair = 0; pair < kSuperBlock / 64; ++pair) {
+    alignas(64) int16_t words[32];
+    for (int i = 0; i < 32; ++i) words[i] = static_cast<int16_t>(4 * pair + i / 8);
+    pick[pair] = _mm512_load_si512(words);
+  }
+  for (int64_t n = n0; n < n1; ++n) {
+    const BlockQ6_K* w = static_cast<const BlockQ6_K*>(p.w) + n * supers;
+    __m512 acc[R];
+    for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();
+    for (int64_t sb = 0; sb < supers; ++sb) {
+      const BlockQ6_K& b = w[sb];
+      prefetch_ahead(&b, sizeof(BlockQ6_K));
+      const __m256i sc16 =
+          _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales)));
+      __m512i dots[2][R];  // low and high nibbles: two dependency chains
+      for (int r = 0; r < R; ++r) {
+        const __m256i s = _mm256_loadu_si256(
+            reinterpret_cast<const __m256i*>(sum16 + r * p.K / 16 + sb * (kSuperBlock / 16)));
+        dots[0][r] = _mm512_zextsi256_si512(_mm256_sub_epi32(
+            _mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(sc16, s), 5)));
+        dots[1][r] = _mm512_setzero_si512();
+      }
+      const __m512i sc = _mm512_castsi256_si512(sc16);
+      for (int half = 0; half < 2; ++half) {
+        const __m512i l = _mm512_loadu_si512(b.ql + 64 * half);
+        const __m512i h = _mm512_broadcast_i64x4(
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh + 32 * half)));
+        const __m512i u[2] = {
+            _mm512_or_si512(_mm512_and_si512(l, low4),
+                            _mm512_and_si512(_mm512_sllv_epi64(h, left), high2)),
+            _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), low4),
+                            _mm512_and_si512(_mm512_srlv_epi64(h, right), high2))};
+        for (int k = 0; k < 2; ++k) {
+          const int pair = 2 * half + k;  // runs 2 pair and 2 pair + 1
+          const __m512i mult = _mm512_permutexvar_epi16(pick[pair], sc);
+          for (int r = 0; r < R; ++r) {
+            const __m512i x = _mm512_loadu_si512(p.xq + r * p.K + sb * kSuperBlock + 64 * pair);
+            dots[k][r] = _mm512_dpwssd_epi32(dots[k][r], _mm512_maddubs_epi16(u[k], x), mult);
+          }
+        }
+      }
+      const float d = _cvtsh_ss(b.d);
+      for (int r = 0; r < R; ++r) {
+        acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(dots[0][r], dots[1][r])),
+                                 _mm512_set1_ps(d * p.xd[r * supers + sb]), acc[r]);
       }
     }
+    for (int r = 0; r < R; ++r) {
+      p.y[r * p.N + n] = _mm512_reduce_add_ps(acc[r]) + (p.bias ? p.bias[n] : 0.0f);
+    }
   }
-  p.y[m * p.N + n] = horizontal_sum(_mm256_add_ps(acc[0], acc[1])) + (p.bias ? p.bias[n] : 0.0f);
 }
 
 LOWSPEC_VNNI void decode_q6_k(const QuantMatmulProblem& p, int64_t n0, int64_t n1) {
-  // Per activation block, each lane's -32 * (sum of its 4 int8 values).
-  thread_local AlignedBuffer<__m256i> lane_offset;
-  const int64_t blocks = p.M * p.K / kQuantBlock;
-  lane_offset.resize(static_cast<size_t>(blocks));
-  const __m256i minus32 = _mm256_set1_epi8(-32);
-  for (int64_t b = 0; b < blocks; ++b) {
-    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.xq + b * kQuantBlock));
-    // sum(-32 * x) per lane: maddubs can't take two signed operands, so negate through
-    // vpdpbusd(|x|, sign-applied -32): |x| unsigned, -32 * sign(x) signed.
-    lane_offset[b] = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_abs_epi8(x),
-                                         _mm256_sign_epi8(minus32, x));
+  if (p.x_group != kSuperBlock) {
+    throw InternalError("matmul: the AVX-512 Q6_K decode takes activations per super-block");
   }
-  for (int64_t m = 0; m < p.M; ++m) {
-    const __m256i* offsets = lane_offset.data() + m * (p.K / kQuantBlock);
-    for (int64_t n = n0; n < n1; ++n) decode_q6_k_row(p, m, n, offsets);
+  const int16_t* sum16 = activation_sums_of_16(p);
+  switch (p.M) {
+    case 1:
+      return q6_k_rows<1>(p, n0, n1, sum16);
+    case 2:
+      return q6_k_rows<2>(p, n0, n1, sum16);
+    case 3:
+      return q6_k_rows<3>(p, n0, n1, sum16);
+    default:
+      return q6_k_rows<kDecodeRows>(p, n0, n1, sum16);
   }
 }
 
