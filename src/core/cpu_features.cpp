@@ -80,8 +80,13 @@ CpuFeatures detect() {
     if (isa == "scalar" || isa == "avx2") {
       f.avx512f = f.avx512bw = f.avx512vl = f.avx512vnni = f.avx512bf16 = false;
     }
-    // An AVX-512 VNNI core without VBMI, as Cascade Lake.
-    if (isa == "scalar" || isa == "avx2" || isa == "avx512-novbmi") f.avx512vbmi = f.gfni = false;
+    // An AVX-512 VNNI core without VBMI, as Cascade Lake; an AVX-512 core without VNNI either, as
+    // Skylake-SP.
+    const bool no_vnni = isa == "avx512-novnni";
+    if (no_vnni) f.avx512vnni = f.avx512bf16 = f.avxvnni = false;
+    if (isa == "scalar" || isa == "avx2" || isa == "avx512-novbmi" || no_vnni) {
+      f.avx512vbmi = f.gfni = false;
+    }
     if (isa == "scalar" || isa == "neon") f.dotprod = f.fp16 = f.bf16 = false;
     if (isa == "scalar") {
       f.avx = f.avx2 = f.fma = f.f16c = f.avxvnni = false;

@@ -77,13 +77,30 @@ TEST(IsaDispatch, X86VbmiFollowsCpuidAndTheCap) {
       __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & bit_AVX512VBMI) && cpu_features().avx512f;
   const char* cap = std::getenv("LOWSPEC_ISA");
   const bool capped =
-      cap != nullptr && (std::string_view(cap) == "avx512-novbmi" ||
-                         std::string_view(cap) == "avx2" || std::string_view(cap) == "scalar");
+      cap != nullptr &&
+      (std::string_view(cap) == "avx512-novbmi" || std::string_view(cap) == "avx512-novnni" ||
+       std::string_view(cap) == "avx2" || std::string_view(cap) == "scalar");
   EXPECT_EQ(cpu_features().avx512vbmi, cpuid && !capped);
   const bool gfni = (c & bit_GFNI) && cpu_features().avx;
   EXPECT_EQ(cpu_features().gfni, gfni && !capped);
   EXPECT_EQ(cpu_features().summary().find("AVX512_VBMI") != std::string::npos,
             cpu_features().avx512vbmi);
+}
+
+// VNNI as CPUID reports it, unless LOWSPEC_ISA caps it; the avx512-novnni cap (ctest
+// kernels_quant_matmul_avx512_novnni) keeps AVX-512 itself, so the AVX-512 dispatch is still chosen
+// and hands the integer dots to the AVX2 bodies.
+TEST(IsaDispatch, X86VnniFollowsCpuidAndTheCap) {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  const bool cpuid =
+      __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & bit_AVX512VNNI) && cpu_features().avx512f;
+  const char* cap = std::getenv("LOWSPEC_ISA");
+  const bool no_vnni = cap != nullptr && std::string_view(cap) == "avx512-novnni";
+  const bool capped =
+      no_vnni ||
+      (cap != nullptr && (std::string_view(cap) == "avx2" || std::string_view(cap) == "scalar"));
+  EXPECT_EQ(cpu_features().avx512vnni, cpuid && !capped);
+  if (no_vnni && cpuid) EXPECT_EQ(matmul_best_isa(), MatmulIsa::Avx512);
 }
 
 // Under qemu-x86_64 (scripts/dev test) the emulated core has AVX2 (-cpu max) or nothing past SSE2
