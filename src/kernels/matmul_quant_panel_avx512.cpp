@@ -20,6 +20,7 @@
 #include "core/aligned_buffer.h"
 #include "kernels/matmul_dispatch.h"
 #include "kernels/prefetch.h"
+#include "kernels/q6_k_unpack_avx2.h"
 #include "kernels/quant_blocks.h"
 #include "kernels/quant_groups.h"
 
@@ -67,13 +68,19 @@ LOWSPEC_VNNI_INLINE inline __m256i unpack_q45_k_group(const uint8_t* row, int64_
   return v;
 }
 
-// Q6_K's 16-element groups 2g and 2g + 1 as one 32-byte group, with both halves' scale and offset.
-LOWSPEC_VNNI inline __m256i unpack_q6_k_pair(const uint8_t* row, int64_t g, float* scale,
-                                             float* offset) {
-  alignas(32) uint8_t u[kGroup];
-  decode_group(DType::Q6_K, row, 2 * g, u, scale[0], offset[0]);
-  decode_group(DType::Q6_K, row, 2 * g + 1, u + kGroup / 2, scale[kPanel], offset[kPanel]);
-  return _mm256_load_si256(reinterpret_cast<const __m256i*>(u));
+// Q6_K's 16-element groups 2g and 2g + 1 (run g % 8 of its super-block) as one 32-byte group,
+// unpacked in registers, with both halves' scale d * sc and offset 32 d * sc (decode_group's).
+LOWSPEC_VNNI_INLINE inline __m256i unpack_q6_k_pair(const uint8_t* row, int64_t g, float* scale,
+                                                    float* offset) {
+  constexpr int kRuns = kSuperBlock / kGroup;
+  const BlockQ6_K& b = reinterpret_cast<const BlockQ6_K*>(row)[g / kRuns];
+  const int run = static_cast<int>(g % kRuns);
+  const float d = _cvtsh_ss(b.d);
+  scale[0] = d * b.scales[2 * run];
+  scale[kPanel] = d * b.scales[2 * run + 1];
+  offset[0] = 32.0f * scale[0];
+  offset[kPanel] = 32.0f * scale[kPanel];
+  return unpack_q6_k_run(b, run / 4, run % 4);
 }
 
 // 16 rows of 8 dwords (row k in the low half of rows[k], row k + 8 in its high half) to 8

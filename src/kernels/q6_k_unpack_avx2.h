@@ -1,6 +1,6 @@
-// Q6_K's 6-bit values as the AVX2 bodies (decode and prefill panels) take them: half `half` of a
-// super-block (128 elements) as four 32-element runs of unsigned bytes 0..63. Run k takes the low
-// (k < 2) or high (k >= 2) nibbles of ql's two 32-byte rows and bits 2k..2k+1 of qh.
+// Q6_K's 6-bit values as the x86 bodies (AVX2 decode and panels, AVX-512 panels) take them: half
+// `half` of a super-block (128 elements) as four 32-element runs of unsigned bytes 0..63. Run k
+// takes the low (k < 2) or high (k >= 2) nibbles of ql's two 32-byte rows and bits 2k..2k+1 of qh.
 #pragma once
 #include <immintrin.h>
 
@@ -8,6 +8,7 @@
 
 namespace lowspec {
 
+// AVX2 only, so AVX-512 bodies inline it too (a callee's target may be a subset of its caller's).
 #define LOWSPEC_Q6_K_AVX2 __attribute__((always_inline, target("avx2")))
 
 // Bits shift..shift+1 of each qh byte, moved to bits 4-5: masked in place, then one 16-bit shift
