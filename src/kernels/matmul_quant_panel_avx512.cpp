@@ -63,8 +63,8 @@ LOWSPEC_VNNI_INLINE inline __m256i unpack_q45_k_group(const uint8_t* row, int64_
   }
   int sc, m;
   k_scale_min(b.scales, j, sc, m);
-  scale = f16_to_f32(b.d) * sc;
-  offset = f16_to_f32(b.dmin) * m;
+  scale = _cvtsh_ss(b.d) * sc;
+  offset = _cvtsh_ss(b.dmin) * m;
   return v;
 }
 
