@@ -55,8 +55,9 @@ struct QuantMatmulProblem {
 
 // Whether the isa's body takes the input rows of this matmul with one scale per 256 elements (a
 // k-quant super-block, GGUF's Q8_K rule): its integer dots then add up a whole super-block before
-// one conversion. The AVX2 k-quant decode does (Zen 3, in cache, M = 1: Q4_K 1.2x, Q6_K 1.12x;
-// with a scale per 32 each run's dot took a fold and a float scale of its own).
+// one conversion. Every SIMD k-quant decode does (in cache, M = 1: AVX2 on Zen 3 Q4_K 1.2x, Q6_K
+// 1.12x; AVX-512 on Zen 4 Q4_K 1.24x, Q6_K 1.42x; with a scale per 32 each run's dot took a
+// conversion and a float scale of its own).
 bool matmul_uses_super_block_activations(MatmulIsa isa, DType w_dtype, int64_t M);
 
 // matmul_with_isa() on the scalar body, with the activations quantized as `isa` quantizes them:
