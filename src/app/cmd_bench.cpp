@@ -42,7 +42,7 @@ std::vector<int> split_ints(const std::string& s, const char* flag) {
 
 struct BenchArgs {
   std::string models, formats, threads, batch = "1", tasks = "speed", db, data;
-  int prompt_tokens = 128, gen_tokens = 64, repetitions = 2, warmup = 1, limit = 0;
+  int prompt_tokens = 128, gen_tokens = 64, repetitions = 2, warmup = 1, limit = 0, rounds = 1;
   double timeout_s = 1800;
   bool list = false, verbose = false, no_probe = false;
 };
@@ -103,6 +103,16 @@ int run(const BenchArgs& a) {
           }
     }
   }
+  // Each further round repeats the whole matrix after the one before, so a configuration's
+  // repeats land minutes apart and the machine's drift shows in their spread.
+  const size_t per_round = configs.size();
+  for (int round = 2; round <= a.rounds; ++round) {
+    for (size_t i = 0; i < per_round; ++i) {
+      BenchConfig c = configs[i];
+      c.round = round;
+      configs.push_back(std::move(c));
+    }
+  }
   std::string db = a.db.empty() ? (fs::path(cache_dir()) / "results.db").string() : a.db;
   if (!a.db.empty() || !fs::exists(fs::path(db).parent_path()))
     fs::create_directories(fs::absolute(db).parent_path());
@@ -145,6 +155,12 @@ CommandRegistrar bench_command{{"bench",
                             ->capture_default_str()->check(CLI::Range(1, 1 << 20));
                         app.add_option("--reps", a->repetitions, "Timed repetitions per configuration")
                             ->capture_default_str()->check(CLI::Range(1, 1000));
+                        app.add_option("--rounds", a->rounds,
+                                       "Run the whole matrix this many times, one round after "
+                                       "another, so each configuration is measured at different "
+                                       "times; lowspec report gives the median of the rounds")
+                            ->capture_default_str()
+                            ->check(CLI::Range(1, 100));
                         app.add_option("--warmup", a->warmup, "Untimed warm-up runs")
                             ->capture_default_str()->check(CLI::Range(0, 100));
                         app.add_option("--db", a->db, "Results database (default: ~/.cache/lowspec/results.db)");

@@ -7,7 +7,8 @@
 
 namespace lowspec {
 
-// format: "md" (Markdown tables), "csv" (one row per run), "json" (every run, every field).
+// format: "md" (Markdown tables) or "csv", one row per configuration (the median of its rounds,
+// with their count and the spread of decode/BW), or "json" (every run, every field).
 std::string format_report(const std::vector<RunRecord>& runs, const std::string& format);
 
 }  // namespace lowspec

@@ -155,8 +155,8 @@ StudySummary run_study(std::vector<BenchConfig> configs, ResultsStore& store,
   Progress progress("bench", todo.size());
   for (size_t i = 0; i < todo.size(); ++i) {
     BenchConfig& c = *todo[i];
-    std::string what =
-        cat(c.model.name, " ", c.task, " ", c.weight_format, " t", c.threads, " b", c.batch);
+    std::string what = cat(c.model.name, " ", c.task, " ", c.weight_format, " t", c.threads, " b",
+                           c.batch, c.round > 1 ? cat(" round ", c.round) : std::string());
     progress.update(i, what);
     try {
       if (c.model.synthetic && c.model.path.empty()) {

@@ -30,21 +30,29 @@ const SuiteEntry kSuite[] = {
 std::string BenchConfig::key() const {
   return cat("model=", model.name, "|task=", task, "|format=", weight_format, "|threads=", threads,
              "|batch=", batch, "|prompt=", prompt_tokens, "|gen=", gen_tokens,
-             "|reps=", repetitions, "|data=", data, "|limit=", limit);
+             "|reps=", repetitions, "|data=", data, "|limit=", limit,
+             round > 1 ? cat("|round=", round) : std::string());
+}
+
+std::string key_without_round(const std::string& key) {
+  const size_t at = key.rfind("|round=");
+  return at == std::string::npos ? key : key.substr(0, at);
 }
 
 Json BenchConfig::to_json() const {
-  return Json{{"model", {{"name", model.name}, {"path", model.path}, {"synthetic", model.synthetic}}},
-              {"task", task},
-              {"weight_format", weight_format},
-              {"threads", threads},
-              {"batch", batch},
-              {"prompt_tokens", prompt_tokens},
-              {"gen_tokens", gen_tokens},
-              {"repetitions", repetitions},
-              {"warmup", warmup},
-              {"data", data},
-              {"limit", limit}};
+  return Json{
+      {"model", {{"name", model.name}, {"path", model.path}, {"synthetic", model.synthetic}}},
+      {"task", task},
+      {"weight_format", weight_format},
+      {"threads", threads},
+      {"batch", batch},
+      {"prompt_tokens", prompt_tokens},
+      {"gen_tokens", gen_tokens},
+      {"repetitions", repetitions},
+      {"warmup", warmup},
+      {"data", data},
+      {"limit", limit},
+      {"round", round}};
 }
 
 BenchConfig BenchConfig::from_json(const Json& j) {
@@ -64,6 +72,7 @@ BenchConfig BenchConfig::from_json(const Json& j) {
   c.warmup = static_cast<int>(json_int(j, "warmup", 1, w));
   c.data = json_string(j, "data", "", w);
   c.limit = static_cast<int>(json_int(j, "limit", 0, w));
+  c.round = static_cast<int>(json_int(j, "round", 1, w));
   return c;
 }
 

@@ -27,11 +27,17 @@ struct BenchConfig {
   int warmup = 1;
   std::string data;  // dataset file for quality tasks
   int limit = 0;     // examples of the dataset (0: task default)
+  // Which repeat of the matrix this is (`lowspec bench --rounds`), from 1. Round 1's key is the
+  // configuration's key as before rounds existed, so older databases resume.
+  int round = 1;
 
-  std::string key() const;  // identifies the configuration in the results store
+  std::string key() const;  // identifies the configuration and round in the results store
   Json to_json() const;
   static BenchConfig from_json(const Json& j);
 };
+
+// A run's key without its round: the configuration that rounds repeat.
+std::string key_without_round(const std::string& key);
 
 // The five families at their published shapes (synthetic weights): TinyLlama-1.1B, Phi-2,
 // Gemma-2B, DistilBERT-base (SQuAD head), MobileBERT.

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -145,4 +146,35 @@ TEST(BenchCli, KillDashNineLosesNoFinishedRunAndLeavesTheDatabaseValid) {
       << err;
   EXPECT_EQ(count_runs(db), 8);
   EXPECT_EQ(integrity(db), "ok");
+}
+
+// --rounds N repeats the matrix; a later call with more rounds runs only the new ones, and the
+// report gives one row per configuration.
+TEST(BenchCli, RoundsRepeatTheMatrixAndResume) {
+  LOWSPEC_REQUIRE_FIXTURE("hf-tiny/llama");
+  test::TempDir dir;
+  const std::string db = dir.file("results.db");
+  const std::string args = "bench --models '" + test::fixture("hf-tiny/llama") +
+                           "' --threads 1 --prompt-tokens 8 --gen-tokens 4 --reps 1 --warmup 0 " +
+                           "--no-probe --db '" + db + "' --rounds ";
+  std::string out, err;
+  ASSERT_EQ(test::run_lowspec(args + "2", &out, &err), 0) << err;
+  EXPECT_EQ(count_runs(db), 2);
+  ASSERT_EQ(test::run_lowspec(args + "3", &out, &err), 0) << err;
+  EXPECT_NE(err.find("2 of 3 configurations already in the results database"), std::string::npos)
+      << err;
+  EXPECT_NE(err.find("1 ran"), std::string::npos) << err;
+  EXPECT_EQ(count_runs(db), 3);
+
+  ASSERT_EQ(test::run_lowspec("report --format json --db '" + db + "'", &out, &err), 0) << err;
+  std::vector<int> rounds;
+  for (const auto& r : Json::parse(out)) rounds.push_back(r["config"]["round"].get<int>());
+  std::sort(rounds.begin(), rounds.end());
+  EXPECT_EQ(rounds, (std::vector<int>{1, 2, 3}));
+
+  ASSERT_EQ(test::run_lowspec("report --format csv --db '" + db + "'", &out, &err), 0) << err;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2) << out;  // header and one row
+
+  EXPECT_NE(test::run_lowspec(args + "0", &out, &err), 0);
+  EXPECT_NE(err.find("--rounds"), std::string::npos) << err;
 }
