@@ -22,7 +22,6 @@
 #include "kernels/prefetch.h"
 #include "kernels/q6_k_unpack_avx2.h"
 #include "kernels/quant_blocks.h"
-#include "kernels/quant_groups.h"
 
 #define LOWSPEC_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,f16c")))
 #define LOWSPEC_VNNI_INLINE \
