@@ -104,7 +104,7 @@ int run(const GenerateArgs& a) {
   auto on_tokens = [&](const int64_t* ids) {
     if (!tok) return true;
     new_ids.push_back(static_cast<int32_t>(ids[0]));
-    text = tok->decode(new_ids, {.skip_special_tokens = true});
+    text = tok->decode(new_ids, {.skip_special_tokens = true, .clean_up_tokenization_spaces = {}});
     bool stop = false;
     for (const std::string& s : a.stop) {
       const size_t at = text.find(s);
